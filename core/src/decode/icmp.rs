@@ -1,0 +1,131 @@
+//! The `icmp` module deals with the common header of ICMP (IPv4) and
+//! ICMPv6 messages: type, code and checksum.
+//!
+//! Only the outer message is read: the IP packet quoted inside an error
+//! message is never looked at.
+
+use super::field::{Field, Rest};
+use super::{read_u16, DecodeError};
+
+mod field {
+    use super::{Field, Rest};
+
+    pub const TYPE: usize = 0;
+    pub const CODE: usize = 1;
+    pub const CHECKSUM: Field = 2..4;
+    pub const BODY: Rest = 4..;
+}
+
+/// Length of the common ICMP / ICMPv6 header (type, code, checksum).
+pub const HEADER_LEN: usize = field::BODY.start;
+
+/// A read-only view of an ICMP or ICMPv6 message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Packet<T: AsRef<[u8]>> {
+    buffer: T,
+}
+
+impl<T: AsRef<[u8]>> Packet<T> {
+    /// Wraps a buffer without checking it; accessors may panic on a short
+    /// buffer. Use [`Packet::new_checked`] for untrusted input.
+    #[inline]
+    pub const fn new_unchecked(buffer: T) -> Packet<T> {
+        Packet { buffer }
+    }
+
+    /// Wraps a buffer after [`Packet::check_len`].
+    #[inline]
+    pub fn new_checked(buffer: T) -> Result<Packet<T>, DecodeError> {
+        let packet = Self::new_unchecked(buffer);
+        packet.check_len()?;
+        Ok(packet)
+    }
+
+    /// Checks that the 4-byte common header is in the buffer, so no accessor
+    /// panics; otherwise [`DecodeError::IcmpTruncated`].
+    #[inline]
+    pub fn check_len(&self) -> Result<(), DecodeError> {
+        if self.buffer.as_ref().len() < HEADER_LEN {
+            Err(DecodeError::IcmpTruncated)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Gives back the underlying buffer.
+    #[inline]
+    pub fn into_inner(self) -> T {
+        self.buffer
+    }
+
+    /// Message type (e.g. 8 echo request for ICMP, 128 for ICMPv6).
+    #[inline]
+    pub fn msg_type(&self) -> u8 {
+        self.buffer.as_ref()[field::TYPE]
+    }
+
+    /// Message code.
+    #[inline]
+    pub fn msg_code(&self) -> u8 {
+        self.buffer.as_ref()[field::CODE]
+    }
+
+    /// Checksum as sent (not verified).
+    #[inline]
+    pub fn checksum(&self) -> u16 {
+        read_u16(&self.buffer.as_ref()[field::CHECKSUM])
+    }
+}
+
+impl<'a, T: AsRef<[u8]> + ?Sized> Packet<&'a T> {
+    /// The message body after the common header (for echo: identifier,
+    /// sequence number and data; for errors: unused word and quoted packet).
+    #[inline]
+    pub fn payload(&self) -> &'a [u8] {
+        &self.buffer.as_ref()[field::BODY]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// ICMP echo request: type 8, code 0, checksum 0x1a2b, id 0x1234, seq 1.
+    static PACKET_BYTES: [u8; 8] = [0x08, 0x00, 0x1a, 0x2b, 0x12, 0x34, 0x00, 0x01];
+
+    /// ICMPv6 destination unreachable (type 1), port unreachable (code 4),
+    /// unused word, then the start of the quoted packet.
+    static ICMPV6_BYTES: [u8; 10] = [0x01, 0x04, 0xab, 0xcd, 0x00, 0x00, 0x00, 0x00, 0x60, 0x00];
+
+    #[test]
+    fn test_deconstruct() {
+        let packet = Packet::new_checked(&PACKET_BYTES[..]).unwrap();
+        assert_eq!(packet.msg_type(), 8);
+        assert_eq!(packet.msg_code(), 0);
+        assert_eq!(packet.checksum(), 0x1a2b);
+        assert_eq!(packet.payload(), &[0x12, 0x34, 0x00, 0x01]);
+        assert_eq!(packet.into_inner().len(), 8);
+    }
+
+    #[test]
+    fn test_icmpv6_error() {
+        let packet = Packet::new_checked(&ICMPV6_BYTES[..]).unwrap();
+        assert_eq!(packet.msg_type(), 1);
+        assert_eq!(packet.msg_code(), 4);
+        assert_eq!(packet.payload().len(), 6);
+    }
+
+    #[test]
+    fn test_truncated() {
+        for len in 0..HEADER_LEN {
+            assert_eq!(
+                Packet::new_checked(&PACKET_BYTES[..len]).err(),
+                Some(DecodeError::IcmpTruncated)
+            );
+        }
+        assert!(Packet::new_checked(&PACKET_BYTES[..HEADER_LEN])
+            .unwrap()
+            .payload()
+            .is_empty());
+    }
+}

@@ -1,0 +1,225 @@
+//! The `coordinator` module deals with the thread between the packet workers
+//! and the plugins: it merges the workers' event streams, lines them up at
+//! every marker (a barrier), runs the flush sequence of each interval, writes
+//! `flows.ndjson` and feeds every plugin instance's queue.
+//!
+//! **Flush order** at each interval boundary (and once more at end of input):
+//! engine `on_begin_flush` → flow `on_begin_flush` → flush-filter votes from
+//! the instances that declared a filter → `on_flush` for every kept flow, and
+//! its `flows.ndjson` line → flow `on_end_flush` → engine `on_end_flush`.
+//! A flow is dropped when at least one instance votes `Drop` and none votes
+//! `Keep`; a dropped flow is neither written nor seen by any `on_flush`.
+//! The flows of one flush are sorted by first time, then id, then handle, so
+//! the output does not depend on how flows were sharded.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use crossbeam_channel::{bounded, Receiver, Select};
+use weir_plugin_api::{FlowEvents, Timestamp, Vote};
+
+use super::worker::{Marker, WorkerOut};
+use crate::flow::{FlowSnapshot, TableStats};
+use crate::output::flows::FlowWriter;
+use crate::plugin::{PluginEvent, RunningInstance};
+
+/// What the coordinator counted.
+#[derive(Debug, Default, Clone)]
+pub struct CoordinatorStats {
+    /// Flow records written to `flows.ndjson`.
+    pub flow_records: u64,
+    /// Flow records dropped by the flush-filter vote.
+    pub flow_records_dropped: u64,
+    /// Flushes run (interval boundaries plus the final one).
+    pub flushes: u64,
+    /// Counters of every worker's table.
+    pub tables: Vec<TableStats>,
+    /// A write error on `flows.ndjson`, if any.
+    pub io_error: Option<String>,
+}
+
+/// The coordinator's inputs and outputs.
+pub struct Coordinator<W: Write> {
+    /// One output channel per worker.
+    pub workers: Vec<Receiver<WorkerOut>>,
+    /// Running plugin instances (returned by [`Coordinator::run`]).
+    pub instances: Vec<RunningInstance>,
+    /// Where flow records go.
+    pub flows: FlowWriter<W>,
+}
+
+impl<W: Write> Coordinator<W> {
+    /// Runs until every worker is done; returns the instances (still running,
+    /// their queues possibly not yet drained) and the counters.
+    pub fn run(mut self) -> (Vec<RunningInstance>, CoordinatorStats) {
+        let n = self.workers.len();
+        let mut stats = CoordinatorStats::default();
+        let mut reached: Vec<Option<(Marker, Vec<FlowSnapshot>)>> = (0..n).map(|_| None).collect();
+        let mut done = vec![false; n];
+        let flow_event_kinds = FlowEvents::NEW_FLOW | FlowEvents::UPDATE | FlowEvents::TERMINATE;
+        loop {
+            if reached.iter().zip(&done).all(|(r, d)| r.is_some() || *d)
+                && reached.iter().any(Option::is_some)
+            {
+                let mut marker = None;
+                let mut flush = Vec::new();
+                for r in reached.iter_mut() {
+                    if let Some((m, mut f)) = r.take() {
+                        marker = Some(m);
+                        flush.append(&mut f);
+                    }
+                }
+                if let Some(m) = marker {
+                    self.at_marker(m, flush, &mut stats);
+                }
+                continue;
+            }
+            let waiting: Vec<usize> = (0..n)
+                .filter(|&i| reached[i].is_none() && !done[i])
+                .collect();
+            if waiting.is_empty() {
+                break;
+            }
+            let mut sel = Select::new();
+            for &i in &waiting {
+                sel.recv(&self.workers[i]);
+            }
+            let op = sel.select();
+            let i = waiting[op.index()];
+            match op.recv(&self.workers[i]) {
+                Ok(WorkerOut::Events(batch)) => {
+                    if batch.is_empty() {
+                        continue;
+                    }
+                    let batch = Arc::new(batch);
+                    for inst in self
+                        .instances
+                        .iter()
+                        .filter(|i| i.wants_flow(flow_event_kinds))
+                    {
+                        inst.send(PluginEvent::Flows(batch.clone()));
+                    }
+                }
+                Ok(WorkerOut::Reached(marker, flush)) => reached[i] = Some((marker, flush)),
+                Ok(WorkerOut::Done(t)) => {
+                    stats.tables.push(t);
+                    done[i] = true;
+                }
+                Err(_) => done[i] = true,
+            }
+        }
+        if let Err(e) = self.flows.flush() {
+            stats.io_error.get_or_insert(e.to_string());
+        }
+        (self.instances, stats)
+    }
+
+    fn at_marker(
+        &mut self,
+        marker: Marker,
+        flush: Vec<FlowSnapshot>,
+        stats: &mut CoordinatorStats,
+    ) {
+        match marker {
+            Marker::Tick { ts, tick } => {
+                for inst in &self.instances {
+                    let wants = inst.engine_sub.is_some_and(|s| s.metronome)
+                        || inst.wants_flow(FlowEvents::METRONOME);
+                    if wants {
+                        inst.send(PluginEvent::Metronome { ts, tick });
+                    }
+                }
+            }
+            Marker::Boundary { end_sec } => self.flush(Timestamp::from_secs(end_sec), flush, stats),
+            Marker::Eof { end_sec } => {
+                if end_sec > 0 || !flush.is_empty() {
+                    self.flush(Timestamp::from_secs(end_sec), flush, stats);
+                }
+            }
+        }
+    }
+
+    fn flush(&mut self, ts: Timestamp, mut flows: Vec<FlowSnapshot>, stats: &mut CoordinatorStats) {
+        stats.flushes += 1;
+        flows.sort_by(|a, b| {
+            (a.first_ts, a.id.as_str(), a.handle.0).cmp(&(b.first_ts, b.id.as_str(), b.handle.0))
+        });
+        let flows = Arc::new(flows);
+        for inst in self
+            .instances
+            .iter()
+            .filter(|i| i.engine_sub.is_some_and(|s| s.flush))
+        {
+            inst.send(PluginEvent::EngineBeginFlush(ts));
+        }
+        let flushers: Vec<usize> = (0..self.instances.len())
+            .filter(|&i| self.instances[i].wants_flow(FlowEvents::FLUSH))
+            .collect();
+        for &i in &flushers {
+            self.instances[i].send(PluginEvent::FlowBeginFlush(ts));
+        }
+        let keep = Arc::new(self.votes(&flows));
+        for &i in &flushers {
+            self.instances[i].send(PluginEvent::Flush {
+                flows: flows.clone(),
+                keep: keep.clone(),
+            });
+        }
+        for (flow, kept) in flows.iter().zip(keep.iter()) {
+            if !kept {
+                stats.flow_records_dropped += 1;
+                continue;
+            }
+            if let Err(e) = self.flows.write(flow) {
+                stats.io_error.get_or_insert(e.to_string());
+            } else {
+                stats.flow_records += 1;
+            }
+        }
+        for &i in &flushers {
+            self.instances[i].send(PluginEvent::FlowEndFlush(ts));
+        }
+        for inst in self
+            .instances
+            .iter()
+            .filter(|i| i.engine_sub.is_some_and(|s| s.flush))
+        {
+            inst.send(PluginEvent::EngineEndFlush(ts));
+        }
+    }
+
+    /// Gathers the flush-filter votes; `keep[i]` is the outcome for flow `i`.
+    fn votes(&self, flows: &Arc<Vec<FlowSnapshot>>) -> Vec<bool> {
+        let mut any_drop = vec![false; flows.len()];
+        let mut any_keep = vec![false; flows.len()];
+        if flows.is_empty() {
+            return Vec::new();
+        }
+        let mut replies = Vec::new();
+        for inst in self.instances.iter().filter(|i| i.votes()) {
+            let (tx, rx) = bounded(1);
+            inst.send(PluginEvent::Filter {
+                flows: flows.clone(),
+                reply: tx,
+            });
+            replies.push(rx);
+        }
+        for rx in replies {
+            // A closed reply channel (instance gone) counts as abstaining.
+            if let Ok(votes) = rx.recv() {
+                for (i, v) in votes.iter().enumerate().take(flows.len()) {
+                    match v {
+                        Vote::Drop => any_drop[i] = true,
+                        Vote::Keep => any_keep[i] = true,
+                        Vote::Abstain => {}
+                    }
+                }
+            }
+        }
+        any_drop
+            .iter()
+            .zip(&any_keep)
+            .map(|(d, k)| !d || *k)
+            .collect()
+    }
+}

@@ -1,0 +1,480 @@
+//! The `engine` module deals with running the whole pipeline over a packet
+//! source. See `docs/ARCHITECTURE.md` for the picture; in short:
+//!
+//! ```text
+//! caller's thread: source -> decode -> stream clock -> shard by flow hash
+//!     -> worker threads (own a FlowTable each) -> coordinator thread
+//!     (barrier at markers, flush sequence, flows.ndjson) -> one thread and
+//!     bounded queue per plugin instance;  alert writer thread (alerts.ndjson)
+//! ```
+//!
+//! Packet workers never call plugins. Reading files is lossless: every queue
+//! is bounded and a full one blocks its producer, so a slow plugin slows the
+//! run down to its pace and loses nothing.
+
+pub mod clock;
+pub mod coordinator;
+pub mod summary;
+pub mod worker;
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Instant;
+
+use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
+use weir_plugin_api::{FlowEvents, HostHandle};
+
+use crate::decode;
+use crate::flow::FlowTableConfig;
+use crate::output::alerts::AlertRow;
+use crate::output::flows::FlowWriter;
+use crate::plugin::instance::Monitors as InstanceMonitors;
+use crate::plugin::{
+    Feedback, InstanceHost, InstanceState, Loader, PluginSpec, RunningInstance, DEFAULT_QUEUE_DEPTH,
+};
+use crate::source::{PacketSource, SourceItem};
+use clock::StreamClock;
+use coordinator::Coordinator;
+pub use summary::{PluginSummary, RunSummary};
+use worker::{Marker, PacketJob, WorkerIn};
+
+/// Engine settings. Defaults: 60 s intervals, 120 s idle timeout, 300 s active
+/// flush, 1,000,000 flows per worker, 1 worker, 1024-event plugin queues.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Interval length in seconds (flushes happen at multiples of it).
+    pub interval_secs: u64,
+    /// Idle timeout of a flow, seconds of stream time.
+    pub idle_timeout_secs: u64,
+    /// Interim record period of a live flow, seconds.
+    pub active_timeout_secs: u64,
+    /// Flow table capacity per worker (least recently active flows are evicted beyond it).
+    pub max_flows_per_worker: usize,
+    /// Packet worker threads (flows are sharded over them by a symmetric hash).
+    pub workers: usize,
+    /// Output directory (created if missing).
+    pub out_dir: PathBuf,
+    /// Default queue depth of a plugin instance, in events.
+    pub queue_depth: usize,
+}
+
+impl EngineConfig {
+    /// Defaults writing into `out_dir`.
+    pub fn new(out_dir: impl Into<PathBuf>) -> EngineConfig {
+        EngineConfig {
+            interval_secs: 60,
+            idle_timeout_secs: 120,
+            active_timeout_secs: 300,
+            max_flows_per_worker: 1_000_000,
+            workers: 1,
+            out_dir: out_dir.into(),
+            queue_depth: DEFAULT_QUEUE_DEPTH,
+        }
+    }
+}
+
+/// Why the engine could not start or run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EngineError {
+    /// The output directory or files could not be created.
+    #[error("output {path}: {source}")]
+    Output {
+        /// The path.
+        path: PathBuf,
+        /// The reason.
+        source: std::io::Error,
+    },
+    /// A plugin library was refused.
+    #[error(transparent)]
+    Load(#[from] crate::plugin::LoadError),
+    /// A plugin refused its configuration or failed to start.
+    #[error("{path}: plugin refused to start: {reason}")]
+    PluginRefused {
+        /// The library (or `<static>`).
+        path: String,
+        /// Its reason.
+        reason: String,
+    },
+    /// A host option (`weir.*` key) in a plugin's config is invalid.
+    #[error("{path}: {reason}")]
+    HostOption {
+        /// The library.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A thread could not be started.
+    #[error("cannot start thread: {0}")]
+    Thread(String),
+}
+
+/// The engine: configure, add plugins, run once over a source.
+pub struct Engine {
+    cfg: EngineConfig,
+    feedback: Arc<Feedback>,
+    alerts_rx: Receiver<AlertRow>,
+    instances: Vec<RunningInstance>,
+    loader: Loader,
+    per_plugin: HashMap<String, u32>,
+}
+
+impl Engine {
+    /// Creates the output directory and an engine with no plugins.
+    pub fn new(cfg: EngineConfig) -> Result<Engine, EngineError> {
+        std::fs::create_dir_all(&cfg.out_dir).map_err(|source| EngineError::Output {
+            path: cfg.out_dir.clone(),
+            source,
+        })?;
+        let (alerts_tx, alerts_rx) = unbounded();
+        let feedback = Feedback::new(cfg.out_dir.clone(), alerts_tx);
+        let loader = Loader::new(cfg.out_dir.clone());
+        Ok(Engine {
+            cfg,
+            feedback,
+            alerts_rx,
+            instances: Vec::new(),
+            loader,
+            per_plugin: HashMap::new(),
+        })
+    }
+
+    /// Loads a plugin library and starts one instance with the spec's config.
+    ///
+    /// Config keys starting with `weir.` are options for the engine, removed
+    /// before the plugin sees the config: `weir.queue` sets this instance's
+    /// queue depth (events).
+    pub fn load_plugin(&mut self, spec: &PluginSpec) -> Result<(), EngineError> {
+        let path = spec.path.display().to_string();
+        let module = self.loader.load(&spec.path)?;
+        let mut config = spec.config.clone();
+        let queue_depth = take_queue_option(&mut config, &path)?.unwrap_or(self.cfg.queue_depth);
+        let name = module.info().name.as_str().to_string();
+        let state = self.next_state(&name);
+        let host = HostHandle::new(InstanceHost::new(self.feedback.clone(), state.clone()));
+        let json = serde_json::Value::Object(config).to_string();
+        let instance = (module.new_instance())(json.as_str().into(), host)
+            .into_result()
+            .map_err(|reason| EngineError::PluginRefused {
+                path: path.clone(),
+                reason: reason.into_string(),
+            })?;
+        let monitors = InstanceMonitors {
+            engine: instance.engine.into_option(),
+            flow: instance.flow.into_option(),
+        };
+        self.start(state, path, monitors, queue_depth)
+    }
+
+    /// Adds an in-process plugin built from the same traits (for embedding).
+    ///
+    /// `make` receives the instance's host handle, as a dylib constructor would.
+    pub fn add_static_plugin(
+        &mut self,
+        name: &str,
+        make: impl FnOnce(HostHandle) -> weir_plugin_api::Monitors,
+    ) -> Result<(), EngineError> {
+        let state = self.next_state(name);
+        let host = HostHandle::new(InstanceHost::new(self.feedback.clone(), state.clone()));
+        let instance = make(host).into_instance();
+        let monitors = InstanceMonitors {
+            engine: instance.engine.into_option(),
+            flow: instance.flow.into_option(),
+        };
+        self.start(
+            state,
+            "<static>".to_string(),
+            monitors,
+            self.cfg.queue_depth,
+        )
+    }
+
+    fn next_state(&mut self, name: &str) -> Arc<InstanceState> {
+        let n = self.per_plugin.entry(name.to_string()).or_insert(0);
+        let state = InstanceState::new(name.to_string(), *n);
+        *n += 1;
+        state
+    }
+
+    fn start(
+        &mut self,
+        state: Arc<InstanceState>,
+        path: String,
+        monitors: InstanceMonitors,
+        depth: usize,
+    ) -> Result<(), EngineError> {
+        let inst = RunningInstance::start(state, path.clone(), monitors, depth)
+            .map_err(|reason| EngineError::PluginRefused { path, reason })?;
+        self.instances.push(inst);
+        Ok(())
+    }
+
+    /// Reads `source` to its end, then flushes everything and waits until
+    /// every plugin has handled every event.
+    pub fn run(self, source: &mut dyn PacketSource) -> Result<RunSummary, EngineError> {
+        let started = Instant::now();
+        let Engine {
+            cfg,
+            feedback,
+            alerts_rx,
+            instances,
+            ..
+        } = self;
+        let n = cfg.workers.max(1);
+        let mut wanted = FlowEvents(0);
+        for inst in &instances {
+            if let Some(s) = inst.flow_sub {
+                wanted = wanted | s.events;
+            }
+        }
+
+        let out_file = |name: &str| {
+            let path = cfg.out_dir.join(name);
+            File::create(&path)
+                .map(BufWriter::new)
+                .map_err(|source| EngineError::Output { path, source })
+        };
+        let flows_file = out_file("flows.ndjson")?;
+        let alerts_file = out_file("alerts.ndjson")?;
+
+        let mut worker_in: Vec<Sender<WorkerIn>> = Vec::new();
+        let mut worker_out = Vec::new();
+        let mut tag_routes = Vec::new();
+        let mut worker_threads = Vec::new();
+        for w in 0..n {
+            let (in_tx, in_rx) = bounded(64);
+            let (out_tx, out_rx) = bounded(64);
+            let (tag_tx, tag_rx) = unbounded();
+            let table_cfg = FlowTableConfig {
+                idle_timeout_secs: cfg.idle_timeout_secs,
+                active_timeout_secs: cfg.active_timeout_secs,
+                max_flows: cfg.max_flows_per_worker,
+                worker: w as u8,
+                events: wanted,
+            };
+            let t = std::thread::Builder::new()
+                .name(format!("worker-{w}"))
+                .spawn(move || worker::run(table_cfg, in_rx, out_tx, tag_rx))
+                .map_err(|e| EngineError::Thread(e.to_string()))?;
+            worker_in.push(in_tx);
+            worker_out.push(out_rx);
+            tag_routes.push(tag_tx);
+            worker_threads.push(t);
+        }
+        feedback.set_tag_routes(tag_routes);
+
+        let alert_writer = std::thread::Builder::new()
+            .name("alerts".into())
+            .spawn(move || write_alerts(alerts_rx, alerts_file))
+            .map_err(|e| EngineError::Thread(e.to_string()))?;
+
+        let coordinator = Coordinator {
+            workers: worker_out,
+            instances,
+            flows: FlowWriter::new(flows_file),
+        };
+        let coord = std::thread::Builder::new()
+            .name("coordinator".into())
+            .spawn(move || coordinator.run())
+            .map_err(|e| EngineError::Thread(e.to_string()))?;
+
+        let mut summary = RunSummary {
+            workers: n,
+            ..RunSummary::default()
+        };
+        let mut decode_errors: BTreeMap<&'static str, u64> = BTreeMap::new();
+        let mut clock = StreamClock::new(cfg.interval_secs);
+        let mut batches: Vec<Vec<PacketJob>> = (0..n).map(|_| Vec::with_capacity(256)).collect();
+        let mut first_ts = None;
+
+        let send_batches = |batches: &mut Vec<Vec<PacketJob>>| {
+            for (w, b) in batches.iter_mut().enumerate() {
+                if !b.is_empty() {
+                    let _ = worker_in[w].send(WorkerIn::Packets(std::mem::replace(
+                        b,
+                        Vec::with_capacity(256),
+                    )));
+                }
+            }
+        };
+        let send_marker = |batches: &mut Vec<Vec<PacketJob>>, m: Marker| {
+            send_batches(batches);
+            for tx in &worker_in {
+                let _ = tx.send(WorkerIn::Marker(m));
+            }
+        };
+
+        loop {
+            let item = match source.next_item() {
+                Ok(Some(item)) => item,
+                Ok(None) => break,
+                Err(e) => {
+                    summary.error = Some(e.to_string());
+                    break;
+                }
+            };
+            let pkt = match item {
+                SourceItem::Packet(p) => p,
+                SourceItem::Warning(w) => {
+                    eprintln!("weir: warning: {w}");
+                    summary.warnings.push(w.to_string());
+                    continue;
+                }
+            };
+            summary.packets += 1;
+            summary.bytes += u64::from(pkt.wire_len);
+            first_ts.get_or_insert(pkt.ts);
+            let step = clock.advance(pkt.ts);
+            if let Some(end_sec) = step.boundary {
+                send_marker(&mut batches, Marker::Boundary { end_sec });
+            }
+            if let Some((sec, tick)) = step.tick {
+                let ts = clock.now().unwrap_or(pkt.ts);
+                debug_assert_eq!(ts.secs, sec);
+                send_marker(&mut batches, Marker::Tick { ts, tick });
+            }
+            match decode::decode(pkt.link, pkt.data) {
+                Ok(Some(d)) => {
+                    let (key, _) = crate::flow::FlowKey::from_decoded(&d);
+                    let w = if n == 1 {
+                        0
+                    } else {
+                        (key.shard_hash() % n as u64) as usize
+                    };
+                    batches[w].push(PacketJob {
+                        decoded: d,
+                        ts: pkt.ts,
+                        wire_len: pkt.wire_len,
+                        now_sec: clock.now_secs(),
+                    });
+                    if batches[w].len() >= 256 {
+                        let _ = worker_in[w].send(WorkerIn::Packets(std::mem::replace(
+                            &mut batches[w],
+                            Vec::with_capacity(256),
+                        )));
+                    }
+                }
+                Ok(None) => summary.non_ip += 1,
+                Err(e) => *decode_errors.entry(e.reason()).or_insert(0) += 1,
+            }
+        }
+        send_marker(
+            &mut batches,
+            Marker::Eof {
+                end_sec: clock.final_boundary().unwrap_or(0),
+            },
+        );
+        drop(worker_in);
+
+        let (mut instances, cstats) = coord
+            .join()
+            .map_err(|_| EngineError::Thread("coordinator failed".into()))?;
+        for t in worker_threads {
+            let _ = t.join();
+        }
+        for inst in instances.iter_mut() {
+            inst.finish();
+        }
+        feedback.close();
+        let (alerts, alert_error) = alert_writer
+            .join()
+            .unwrap_or((0, Some("alert writer failed".into())));
+
+        summary.decode_errors = decode_errors
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        summary.flows = cstats.tables.iter().map(|t| t.flows_created).sum();
+        summary.flows_timed_out = cstats.tables.iter().map(|t| t.timed_out).sum();
+        summary.flows_evicted = cstats.tables.iter().map(|t| t.evicted).sum();
+        summary.flow_records = cstats.flow_records;
+        summary.flow_records_dropped = cstats.flow_records_dropped;
+        summary.flushes = cstats.flushes;
+        summary.metronome_ticks = clock.ticks();
+        summary.alerts = alerts;
+        summary.first_ts = first_ts.map(|t| t.to_string());
+        summary.last_ts = clock.now().map(|t| t.to_string());
+        for io in [
+            cstats.io_error.map(|e| format!("flows.ndjson: {e}")),
+            alert_error.map(|e| format!("alerts.ndjson: {e}")),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            summary.error.get_or_insert(io);
+        }
+        summary.plugins = instances
+            .iter()
+            .map(|i| PluginSummary {
+                name: i.state.plugin.clone(),
+                instance: i.state.instance,
+                path: i.path.clone(),
+                callbacks: i.stats.callbacks.load(Ordering::Relaxed),
+                backpressure: i.stats.backpressure.load(Ordering::Relaxed),
+                alerts: i.state.alerts.load(Ordering::Relaxed),
+                refused_calls: i.state.refused.load(Ordering::Relaxed),
+                disabled: i.stats.disabled.load(Ordering::Relaxed),
+                errors: i.stats.errors.lock().map(|e| e.clone()).unwrap_or_default(),
+            })
+            .collect();
+        drop(instances);
+        summary.elapsed_secs = started.elapsed().as_secs_f64();
+        Ok(summary)
+    }
+}
+
+fn take_queue_option(
+    config: &mut serde_json::Map<String, serde_json::Value>,
+    path: &str,
+) -> Result<Option<usize>, EngineError> {
+    let unknown: Vec<String> = config
+        .keys()
+        .filter(|k| k.starts_with("weir.") && *k != "weir.queue")
+        .cloned()
+        .collect();
+    if let Some(k) = unknown.first() {
+        return Err(EngineError::HostOption {
+            path: path.into(),
+            reason: format!("unknown engine option {k:?} (known: weir.queue)"),
+        });
+    }
+    let Some(v) = config.remove("weir.queue") else {
+        return Ok(None);
+    };
+    let n = match &v {
+        serde_json::Value::Number(n) => n.as_u64(),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    };
+    match n {
+        Some(n) if n >= 1 => Ok(Some(n as usize)),
+        _ => Err(EngineError::HostOption {
+            path: path.into(),
+            reason: format!("weir.queue must be a whole number >= 1, got {v}"),
+        }),
+    }
+}
+
+fn write_alerts(rx: Receiver<AlertRow>, mut out: BufWriter<File>) -> (u64, Option<String>) {
+    let mut n = 0;
+    let mut error = None;
+    let mut line = String::new();
+    for row in rx.iter() {
+        line.clear();
+        row.push_line(&mut line);
+        match out.write_all(line.as_bytes()) {
+            Ok(()) => n += 1,
+            Err(e) => {
+                error.get_or_insert(e.to_string());
+            }
+        }
+    }
+    if let Err(e) = out.flush() {
+        error.get_or_insert(e.to_string());
+    }
+    (n, error)
+}

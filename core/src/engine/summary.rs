@@ -1,0 +1,136 @@
+//! The `summary` module deals with what a run reports at the end: volumes,
+//! flows, alerts, decode errors by reason, per-plugin activity, warnings.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+/// Activity of one plugin instance.
+#[derive(Debug, Clone, Serialize)]
+pub struct PluginSummary {
+    /// Plugin name.
+    pub name: String,
+    /// Instance id.
+    pub instance: u32,
+    /// Library path (`<static>` for in-process plugins).
+    pub path: String,
+    /// Callbacks invoked.
+    pub callbacks: u64,
+    /// Times the engine waited on a full queue.
+    pub backpressure: u64,
+    /// Alerts raised.
+    pub alerts: u64,
+    /// Feedback calls refused (API misuse).
+    pub refused_calls: u64,
+    /// Whether the instance was disabled.
+    pub disabled: bool,
+    /// Error reports.
+    pub errors: Vec<String>,
+}
+
+/// The outcome of a run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RunSummary {
+    /// Frames read.
+    pub packets: u64,
+    /// Sum of frame lengths on the wire.
+    pub bytes: u64,
+    /// Frames without IP (ARP, LLDP, ...), counted and skipped.
+    pub non_ip: u64,
+    /// Malformed frames by reason, counted and skipped.
+    pub decode_errors: BTreeMap<String, u64>,
+    /// Flows created.
+    pub flows: u64,
+    /// Flow records written to `flows.ndjson`.
+    pub flow_records: u64,
+    /// Flow records dropped by the flush-filter vote.
+    pub flow_records_dropped: u64,
+    /// Flows ended by the idle timeout.
+    pub flows_timed_out: u64,
+    /// Flows evicted from a full table.
+    pub flows_evicted: u64,
+    /// Alerts written to `alerts.ndjson`.
+    pub alerts: u64,
+    /// Flushes run (interval boundaries with packets, plus the final flush).
+    pub flushes: u64,
+    /// Metronome ticks delivered.
+    pub metronome_ticks: u64,
+    /// First and last packet time, seconds.
+    pub first_ts: Option<String>,
+    /// Stream clock at the end (largest packet time).
+    pub last_ts: Option<String>,
+    /// Packet workers used.
+    pub workers: usize,
+    /// Per-instance activity.
+    pub plugins: Vec<PluginSummary>,
+    /// Non-fatal problems (truncated inputs).
+    pub warnings: Vec<String>,
+    /// A fatal problem that stopped reading early (everything read was still flushed).
+    pub error: Option<String>,
+    /// Wall-clock duration of the run, seconds.
+    pub elapsed_secs: f64,
+}
+
+impl RunSummary {
+    /// Whether the run completed with warnings (a truncated input, a disabled plugin).
+    pub fn has_warnings(&self) -> bool {
+        !self.warnings.is_empty() || self.plugins.iter().any(|p| p.disabled)
+    }
+
+    /// The summary as text for a terminal.
+    pub fn render(&self) -> String {
+        let mut s = String::new();
+        let errors: u64 = self.decode_errors.values().sum();
+        let _ = writeln!(
+            s,
+            "packets        {} ({} bytes), non-IP {}, malformed {}",
+            self.packets, self.bytes, self.non_ip, errors
+        );
+        for (reason, n) in &self.decode_errors {
+            let _ = writeln!(s, "  malformed    {reason}: {n}");
+        }
+        let _ = writeln!(
+            s,
+            "flows          {} created, {} records written, {} dropped by filters, {} timed out, {} evicted",
+            self.flows, self.flow_records, self.flow_records_dropped, self.flows_timed_out, self.flows_evicted
+        );
+        let _ = writeln!(s, "alerts         {}", self.alerts);
+        let _ = writeln!(
+            s,
+            "stream         {} flushes, {} metronome ticks, {} .. {}",
+            self.flushes,
+            self.metronome_ticks,
+            self.first_ts.as_deref().unwrap_or("-"),
+            self.last_ts.as_deref().unwrap_or("-")
+        );
+        for p in &self.plugins {
+            let _ = writeln!(
+                s,
+                "plugin         {}#{}: {} callbacks, back-pressure {}, {} alerts, {} refused calls{}",
+                p.name,
+                p.instance,
+                p.callbacks,
+                p.backpressure,
+                p.alerts,
+                p.refused_calls,
+                if p.disabled { ", DISABLED" } else { "" }
+            );
+            for e in &p.errors {
+                let _ = writeln!(s, "  error        {e}");
+            }
+        }
+        for w in &self.warnings {
+            let _ = writeln!(s, "warning        {w}");
+        }
+        if let Some(e) = &self.error {
+            let _ = writeln!(s, "error          {e}");
+        }
+        let _ = writeln!(
+            s,
+            "time           {:.3} s, {} worker(s)",
+            self.elapsed_secs, self.workers
+        );
+        s
+    }
+}

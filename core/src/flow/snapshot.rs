@@ -1,0 +1,91 @@
+//! The `snapshot` module deals with [`FlowSnapshot`]: an owned copy of a flow's
+//! state at one moment, the form in which flows leave the packet workers.
+//!
+//! Snapshots are cheap to copy (no heap unless the flow has tags) and lend a
+//! borrowed [`FlowRecord`] to plugins without allocating.
+
+use std::sync::Arc;
+
+use weir_plugin_api::{EndReason, FlowHandle, FlowRecord, IpBytes, Timestamp};
+
+use super::id::FlowId;
+use super::key::FlowKey;
+use crate::decode::IpVersion;
+
+/// Per-direction counters of a flow.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FlowCounters {
+    /// Bytes A to Z (whole frames, `frame.len`).
+    pub az_bytes: u64,
+    /// Bytes Z to A.
+    pub za_bytes: u64,
+    /// Packets A to Z.
+    pub az_packets: u64,
+    /// Packets Z to A.
+    pub za_packets: u64,
+    /// Transport payload bytes A to Z.
+    pub az_payload: u64,
+    /// Transport payload bytes Z to A.
+    pub za_payload: u64,
+}
+
+/// A flow's state at one moment.
+#[derive(Debug, Clone)]
+pub struct FlowSnapshot {
+    /// Unambiguous handle (worker, slot, generation).
+    pub handle: FlowHandle,
+    /// Canonical key.
+    pub key: FlowKey,
+    /// Trisul flow id.
+    pub id: FlowId,
+    /// Totals since the flow began.
+    pub counters: FlowCounters,
+    /// First packet time.
+    pub first_ts: Timestamp,
+    /// Last packet time.
+    pub last_ts: Timestamp,
+    /// Trisul state bits.
+    pub state: u32,
+    /// Why this snapshot was taken.
+    pub end_reason: EndReason,
+    /// Tags, `|`-separated; `None` when the flow has none.
+    pub tags: Option<Arc<str>>,
+}
+
+impl FlowSnapshot {
+    /// A borrowed record for a plugin callback.
+    pub fn record(&self) -> FlowRecord<'_> {
+        let version = match self.key.ip_version {
+            IpVersion::V4 => 4,
+            IpVersion::V6 => 6,
+        };
+        FlowRecord {
+            handle: self.handle,
+            id: self.id.as_str().into(),
+            proto: self.key.proto,
+            a_ip: IpBytes {
+                bytes: self.key.a_ip,
+                version,
+            },
+            a_port: self.key.a_port,
+            z_ip: IpBytes {
+                bytes: self.key.z_ip,
+                version,
+            },
+            z_port: self.key.z_port,
+            vlan: self.key.vlan,
+            vlan_count: self.key.vlan_count,
+            az_bytes: self.counters.az_bytes,
+            za_bytes: self.counters.za_bytes,
+            az_packets: self.counters.az_packets,
+            za_packets: self.counters.za_packets,
+            az_payload: self.counters.az_payload,
+            za_payload: self.counters.za_payload,
+            first_ts: self.first_ts,
+            last_ts: self.last_ts,
+            state: self.state,
+            end_reason: self.end_reason,
+            tags: self.tags.as_deref().unwrap_or("").into(),
+        }
+    }
+}

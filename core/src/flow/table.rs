@@ -1,0 +1,521 @@
+//! The `table` module deals with one packet worker's flow table: the flows it
+//! owns, their counters and state, and when they end.
+//!
+//! A table is owned by exactly one worker thread (flows are sharded over
+//! workers by a symmetric hash of the key), so it needs no lock. Flows live in
+//! a slab indexed by a `hashbrown` map keyed on [`FlowKey`] with foldhash.
+//!
+//! **Expiry without scanning.** A flow is pushed onto the idle wheel (a queue of
+//! per-second buckets) at most once per second of stream time, when it is
+//! touched in a new second. Expiry pops buckets older than the idle timeout and
+//! drops the stale entries (flows touched again later). Active-flush deadlines
+//! sit in a second queue keyed by due second. Neither is ever scanned whole.
+//! Idle timeouts therefore have one-second resolution.
+//!
+//! **Ending.** A TCP flow ends at its RST or when both ends have sent FIN; it
+//! stays in the index until the next interval flush so that the final ACKs
+//! still count in it (as tshark counts them), unless a new SYN reuses the
+//! 5-tuple first, which starts a new flow. An idle flow ends after the idle
+//! timeout; when the table is full the least recently active flow is evicted.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+
+use hashbrown::HashMap;
+use weir_plugin_api::{state, EndReason, FlowEvents, FlowHandle, Timestamp};
+
+use super::id::FlowId;
+use super::key::{Direction, FlowKey};
+use super::snapshot::{FlowCounters, FlowSnapshot};
+use crate::decode::{tcp_flags, Decoded};
+
+/// Limits and timeouts of a flow table.
+#[derive(Debug, Clone, Copy)]
+pub struct FlowTableConfig {
+    /// A flow with no packet for this many seconds of stream time ends (`timeout`). Default 120.
+    pub idle_timeout_secs: u64,
+    /// A flow alive this long since its start or its last interim record gets an
+    /// interim (`active`) record at the next interval flush. Default 300.
+    pub active_timeout_secs: u64,
+    /// Most flows one table holds; beyond it the least recently active flow is
+    /// evicted (bounds memory under a flood of new 5-tuples). Default 1,000,000.
+    pub max_flows: usize,
+    /// Index of the owning worker, recorded in every [`FlowHandle`].
+    pub worker: u8,
+    /// Which flow events to produce (the union of what plugins subscribed to).
+    pub events: FlowEvents,
+}
+
+impl Default for FlowTableConfig {
+    fn default() -> Self {
+        FlowTableConfig {
+            idle_timeout_secs: 120,
+            active_timeout_secs: 300,
+            max_flows: 1_000_000,
+            worker: 0,
+            events: FlowEvents::ALL,
+        }
+    }
+}
+
+/// An event about one flow, produced on the packet path and delivered to
+/// plugins later by the dispatcher.
+#[derive(Debug, Clone)]
+pub enum FlowEvent {
+    /// First packet of a flow.
+    New(FlowSnapshot),
+    /// More packets (at most once per second of stream time per flow).
+    Update(FlowSnapshot),
+    /// The flow ended; `end_reason` says how.
+    Terminate(FlowSnapshot),
+}
+
+/// The facts about one packet that the table uses.
+#[derive(Debug, Clone, Copy)]
+pub struct PacketFacts<'a> {
+    /// Decoded summary.
+    pub decoded: &'a Decoded,
+    /// Capture time of the packet.
+    pub ts: Timestamp,
+    /// Frame length on the wire.
+    pub wire_len: u32,
+}
+
+struct FlowEntry {
+    key: FlowKey,
+    id: FlowId,
+    counters: FlowCounters,
+    first_ts: Timestamp,
+    last_ts: Timestamp,
+    state: u32,
+    fin_a: bool,
+    fin_z: bool,
+    /// Set when the flow has ended but stays indexed until the next flush.
+    ended: Option<EndReason>,
+    last_touch_sec: u64,
+    last_update_sec: u64,
+    tags: Option<Arc<str>>,
+}
+
+struct Slot {
+    generation: u32,
+    entry: Option<FlowEntry>,
+}
+
+/// Counters of a table's own activity.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TableStats {
+    /// Flows created.
+    pub flows_created: u64,
+    /// Flows evicted because the table was full.
+    pub evicted: u64,
+    /// Flows that timed out.
+    pub timed_out: u64,
+}
+
+/// One worker's flow table.
+pub struct FlowTable {
+    cfg: FlowTableConfig,
+    index: HashMap<FlowKey, u32, foldhash::fast::RandomState>,
+    slots: Vec<Slot>,
+    free: Vec<u32>,
+    next_generation: u32,
+    idle_wheel: VecDeque<(u64, Vec<(u32, u32)>)>,
+    active_due: BTreeMap<u64, Vec<(u32, u32)>>,
+    /// Ended flows still in the index (FIN/RST), flushed at the next boundary.
+    closing: Vec<(u32, u32)>,
+    /// Ended flows already out of the index, waiting for the next flush.
+    finished: Vec<FlowSnapshot>,
+    stats: TableStats,
+}
+
+const MAX_TAGS_LEN: usize = 63;
+
+impl FlowTable {
+    /// An empty table.
+    pub fn new(cfg: FlowTableConfig) -> FlowTable {
+        FlowTable {
+            cfg,
+            index: HashMap::with_hasher(foldhash::fast::RandomState::default()),
+            slots: Vec::new(),
+            free: Vec::new(),
+            next_generation: 1,
+            idle_wheel: VecDeque::new(),
+            active_due: BTreeMap::new(),
+            closing: Vec::new(),
+            finished: Vec::new(),
+            stats: TableStats::default(),
+        }
+    }
+
+    /// Flows currently indexed.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Whether no flow is indexed.
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// The table's counters.
+    pub fn stats(&self) -> TableStats {
+        self.stats
+    }
+
+    /// Accounts one packet. `now_sec` is the stream clock (never behind `pkt.ts`
+    /// by design of the caller, but the packet's own time is used for the flow's
+    /// first/last times).
+    pub fn observe(&mut self, pkt: &PacketFacts<'_>, now_sec: u64, events: &mut Vec<FlowEvent>) {
+        let (key, dir) = FlowKey::from_decoded(pkt.decoded);
+        let flags = pkt.decoded.tcp_flags;
+        let is_tcp = key.proto == 6;
+        let new_syn = is_tcp && flags & tcp_flags::SYN != 0 && flags & tcp_flags::ACK == 0;
+
+        let (slot, created) = match self.index.get(&key).copied() {
+            Some(slot) => {
+                let ended = self.entry(slot).is_some_and(|e| e.ended.is_some());
+                if ended && new_syn {
+                    // Port reuse: the old connection is over; a new one starts.
+                    self.unindex_closing(slot);
+                    (self.create(key, pkt, now_sec, events), true)
+                } else {
+                    (slot, false)
+                }
+            }
+            None => (self.create(key, pkt, now_sec, events), true),
+        };
+
+        let generation = self.slots[slot as usize].generation;
+        let want_update = self.cfg.events.contains(FlowEvents::UPDATE);
+        let Some(e) = self.slots[slot as usize].entry.as_mut() else {
+            return;
+        };
+        let len = u64::from(pkt.wire_len);
+        let payload = u64::from(pkt.decoded.payload_len);
+        match dir {
+            Direction::AtoZ => {
+                e.counters.az_bytes += len;
+                e.counters.az_packets += 1;
+                e.counters.az_payload += payload;
+            }
+            Direction::ZtoA => {
+                e.counters.za_bytes += len;
+                e.counters.za_packets += 1;
+                e.counters.za_payload += payload;
+            }
+        }
+        if pkt.ts < e.first_ts {
+            e.first_ts = pkt.ts;
+        }
+        if pkt.ts > e.last_ts {
+            e.last_ts = pkt.ts;
+        }
+        let mut just_ended = None;
+        if is_tcp {
+            just_ended = tcp_state(e, flags, dir);
+        }
+        let touched_new_second = now_sec > e.last_touch_sec;
+        if touched_new_second {
+            e.last_touch_sec = now_sec;
+        }
+        let send_update =
+            want_update && !created && now_sec > e.last_update_sec && just_ended.is_none();
+        if send_update {
+            e.last_update_sec = now_sec;
+        }
+        if touched_new_second {
+            self.push_idle(now_sec, slot, generation);
+        }
+        if created && self.cfg.events.contains(FlowEvents::NEW_FLOW) {
+            // Sent after the first packet is accounted: the record shows it.
+            events.push(FlowEvent::New(self.snapshot(slot, EndReason::Open)));
+        }
+        if send_update {
+            let snap = self.snapshot(slot, EndReason::Open);
+            events.push(FlowEvent::Update(snap));
+        }
+        if let Some(reason) = just_ended {
+            self.closing.push((slot, generation));
+            if self.cfg.events.contains(FlowEvents::TERMINATE) {
+                events.push(FlowEvent::Terminate(self.snapshot(slot, reason)));
+            }
+        }
+    }
+
+    /// Ends every flow idle for the idle timeout at stream second `now_sec`.
+    pub fn expire_idle(&mut self, now_sec: u64, events: &mut Vec<FlowEvent>) {
+        while let Some((sec, _)) = self.idle_wheel.front() {
+            if sec.saturating_add(self.cfg.idle_timeout_secs) > now_sec {
+                break;
+            }
+            let (sec, items) = self.idle_wheel.pop_front().unwrap_or_default();
+            for (slot, generation) in items {
+                let stale = match self.live_entry(slot, generation) {
+                    Some(e) => e.last_touch_sec != sec || e.ended.is_some(),
+                    None => true,
+                };
+                if !stale {
+                    self.stats.timed_out += 1;
+                    self.end_now(slot, EndReason::Timeout, events);
+                }
+            }
+        }
+    }
+
+    /// Collects every flow to flush at the interval boundary `boundary_sec`:
+    /// flows that ended since the last flush, and live flows due for an interim
+    /// (`active`) record. Ended flows leave the table.
+    pub fn collect_flush(&mut self, boundary_sec: u64, out: &mut Vec<FlowSnapshot>) {
+        out.append(&mut self.finished);
+        for (slot, generation) in std::mem::take(&mut self.closing) {
+            if self.live_entry(slot, generation).is_some() {
+                let snap = self.remove(slot);
+                out.push(snap);
+            }
+        }
+        let due: Vec<u64> = self
+            .active_due
+            .range(..=boundary_sec)
+            .map(|(k, _)| *k)
+            .collect();
+        for due_sec in due {
+            for (slot, generation) in self.active_due.remove(&due_sec).unwrap_or_default() {
+                let alive = self
+                    .live_entry(slot, generation)
+                    .is_some_and(|e| e.ended.is_none());
+                if alive {
+                    out.push(self.snapshot(slot, EndReason::Active));
+                    let next = boundary_sec.max(due_sec) + self.cfg.active_timeout_secs;
+                    self.active_due
+                        .entry(next)
+                        .or_default()
+                        .push((slot, generation));
+                }
+            }
+        }
+    }
+
+    /// Ends every remaining flow (end of input): live flows end with `eof`.
+    pub fn end_all(&mut self, events: &mut Vec<FlowEvent>) {
+        let slots: Vec<u32> = self.index.values().copied().collect();
+        for slot in slots {
+            let already = self.entry(slot).and_then(|e| e.ended);
+            if already.is_none() {
+                self.end_now(slot, EndReason::Eof, events);
+            }
+        }
+    }
+
+    /// Adds `tag` to the flow behind `handle` if it is still in this table.
+    /// Tags beyond 63 bytes in total are dropped (Trisul's limit).
+    pub fn tag(&mut self, handle: FlowHandle, tag: &str) -> bool {
+        let slot = ((handle.0 >> 32) & 0x00FF_FFFF) as u32;
+        let generation = handle.0 as u32;
+        let Some(e) = self.live_entry_mut(slot, generation) else {
+            return false;
+        };
+        let current = e.tags.as_deref().unwrap_or("");
+        if current.split('|').any(|t| t == tag) {
+            return true;
+        }
+        let joined = if current.is_empty() {
+            tag.to_string()
+        } else {
+            format!("{current}|{tag}")
+        };
+        if joined.len() > MAX_TAGS_LEN {
+            return false;
+        }
+        e.tags = Some(joined.into());
+        true
+    }
+
+    fn create(
+        &mut self,
+        key: FlowKey,
+        pkt: &PacketFacts<'_>,
+        now_sec: u64,
+        events: &mut Vec<FlowEvent>,
+    ) -> u32 {
+        if self.index.len() >= self.cfg.max_flows.max(1) {
+            self.evict_one(events);
+        }
+        let generation = self.next_generation;
+        self.next_generation = self.next_generation.wrapping_add(1).max(1);
+        let entry = FlowEntry {
+            key,
+            id: FlowId::of(&key),
+            counters: FlowCounters::default(),
+            first_ts: pkt.ts,
+            last_ts: pkt.ts,
+            state: state::INIT,
+            fin_a: false,
+            fin_z: false,
+            ended: None,
+            last_touch_sec: now_sec,
+            last_update_sec: now_sec,
+            tags: None,
+        };
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot as usize] = Slot {
+                    generation,
+                    entry: Some(entry),
+                };
+                slot
+            }
+            None => {
+                self.slots.push(Slot {
+                    generation,
+                    entry: Some(entry),
+                });
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.index.insert(key, slot);
+        self.stats.flows_created += 1;
+        self.push_idle(now_sec, slot, generation);
+        let due = now_sec + self.cfg.active_timeout_secs;
+        self.active_due
+            .entry(due)
+            .or_default()
+            .push((slot, generation));
+        slot
+    }
+
+    fn evict_one(&mut self, events: &mut Vec<FlowEvent>) {
+        while let Some((sec, mut items)) = self.idle_wheel.pop_front() {
+            while let Some((slot, generation)) = items.pop() {
+                let current = self
+                    .live_entry(slot, generation)
+                    .is_some_and(|e| e.last_touch_sec == sec && e.ended.is_none());
+                if current {
+                    self.stats.evicted += 1;
+                    self.end_now(slot, EndReason::Evicted, events);
+                    if !items.is_empty() {
+                        self.idle_wheel.push_front((sec, items));
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Ends a flow now and moves it out of the index into the pending flush list.
+    fn end_now(&mut self, slot: u32, reason: EndReason, events: &mut Vec<FlowEvent>) {
+        if let Some(e) = self.slots[slot as usize].entry.as_mut() {
+            e.state |= match reason {
+                EndReason::Timeout => state::TIMEDOUT,
+                _ => state::TERMINATED,
+            };
+            e.ended = Some(reason);
+        }
+        if self.cfg.events.contains(FlowEvents::TERMINATE) {
+            events.push(FlowEvent::Terminate(self.snapshot(slot, reason)));
+        }
+        let snap = self.remove(slot);
+        self.finished.push(snap);
+    }
+
+    fn unindex_closing(&mut self, slot: u32) {
+        let snap = self.remove(slot);
+        self.finished.push(snap);
+    }
+
+    fn remove(&mut self, slot: u32) -> FlowSnapshot {
+        let reason = self
+            .entry(slot)
+            .and_then(|e| e.ended)
+            .unwrap_or(EndReason::Eof);
+        let snap = self.snapshot(slot, reason);
+        if let Some(e) = self.slots[slot as usize].entry.take() {
+            self.index.remove(&e.key);
+            self.free.push(slot);
+        }
+        snap
+    }
+
+    fn snapshot(&self, slot: u32, reason: EndReason) -> FlowSnapshot {
+        let s = &self.slots[slot as usize];
+        let e = s.entry.as_ref().expect("snapshot of an empty slot");
+        FlowSnapshot {
+            handle: FlowHandle(
+                u64::from(self.cfg.worker) << 56 | u64::from(slot) << 32 | u64::from(s.generation),
+            ),
+            key: e.key,
+            id: e.id,
+            counters: e.counters,
+            first_ts: e.first_ts,
+            last_ts: e.last_ts,
+            state: e.state,
+            end_reason: reason,
+            tags: e.tags.clone(),
+        }
+    }
+
+    fn push_idle(&mut self, sec: u64, slot: u32, generation: u32) {
+        match self.idle_wheel.back_mut() {
+            Some((last, items)) if *last == sec => items.push((slot, generation)),
+            _ => self.idle_wheel.push_back((sec, vec![(slot, generation)])),
+        }
+    }
+
+    fn entry(&self, slot: u32) -> Option<&FlowEntry> {
+        self.slots.get(slot as usize)?.entry.as_ref()
+    }
+
+    fn live_entry(&self, slot: u32, generation: u32) -> Option<&FlowEntry> {
+        let s = self.slots.get(slot as usize)?;
+        if s.generation != generation {
+            return None;
+        }
+        s.entry.as_ref()
+    }
+
+    fn live_entry_mut(&mut self, slot: u32, generation: u32) -> Option<&mut FlowEntry> {
+        let s = self.slots.get_mut(slot as usize)?;
+        if s.generation != generation {
+            return None;
+        }
+        s.entry.as_mut()
+    }
+}
+
+/// Updates TCP state bits; returns the end reason when this packet ends the flow.
+fn tcp_state(e: &mut FlowEntry, flags: u8, dir: Direction) -> Option<EndReason> {
+    let syn = flags & tcp_flags::SYN != 0;
+    let ack = flags & tcp_flags::ACK != 0;
+    if syn && !ack {
+        e.state |= state::SEEN_SYN;
+        e.state |= match dir {
+            Direction::AtoZ => state::Z_END_SERVER,
+            Direction::ZtoA => state::A_END_SERVER,
+        };
+    } else if syn && ack {
+        e.state |= state::SEEN_SYN_ACK;
+    } else if ack && e.state & state::SEEN_SYN_ACK != 0 {
+        e.state |= state::SEEN_SYN_ACK_ACK;
+    }
+    if e.ended.is_some() {
+        return None;
+    }
+    if flags & tcp_flags::RST != 0 {
+        e.state |= state::SEEN_RST | state::TERMINATED;
+        e.ended = Some(EndReason::Rst);
+        return Some(EndReason::Rst);
+    }
+    if flags & tcp_flags::FIN != 0 {
+        e.state |= state::SEEN_FIN;
+        match dir {
+            Direction::AtoZ => e.fin_a = true,
+            Direction::ZtoA => e.fin_z = true,
+        }
+        if e.fin_a && e.fin_z {
+            e.state |= state::TERMINATED;
+            e.ended = Some(EndReason::Fin);
+            return Some(EndReason::Fin);
+        }
+    }
+    None
+}

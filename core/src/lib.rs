@@ -1,0 +1,32 @@
+//! weir-core: the weir engine as a library.
+//!
+//! Brief overview:
+//! - [`source`]: the [`source::PacketSource`] trait capture back-ends implement.
+//! - [`decode`]: zero-copy protocol views and the per-frame [`decode::Decoded`] summary.
+//! - [`flow`]: flow keys, Trisul flow ids, per-worker flow tables.
+//! - [`engine`]: [`engine::Engine`], which runs source → workers → coordinator → plugins.
+//! - [`plugin`]: `--plugin` specs, the dylib loader, host calls, dispatcher threads.
+//! - [`output`]: `flows.ndjson` and `alerts.ndjson`.
+//!
+//! ```no_run
+//! # fn demo(source: &mut dyn weir_core::source::PacketSource) -> Result<(), Box<dyn std::error::Error>> {
+//! use weir_core::engine::{Engine, EngineConfig};
+//! use weir_core::plugin::PluginSpec;
+//!
+//! let mut engine = Engine::new(EngineConfig::new("out"))?;
+//! engine.load_plugin(&PluginSpec::parse("target/debug/libweir_plugin_sg1.so")?)?;
+//! let summary = engine.run(source)?;
+//! eprint!("{}", summary.render());
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+#![allow(non_local_definitions)]
+
+pub mod decode;
+pub mod engine;
+pub mod flow;
+pub mod output;
+pub mod plugin;
+pub mod source;
+
+pub use weir_plugin_api as api;

@@ -1,0 +1,54 @@
+//! The `output` module deals with the run's NDJSON files: `flows.ndjson`
+//! (one record per flushed flow) and `alerts.ndjson` (one per alert).
+//!
+//! Lines are written by hand rather than through serde so that timestamps keep
+//! exactly six decimals (`1427726689.213953`), which an `f64` would not
+//! guarantee, and so that a record costs no allocation beyond the buffer.
+
+pub mod alerts;
+pub mod flows;
+
+/// Appends `s` to `out` as a JSON string literal (quoted, escaped).
+pub fn push_json_str(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Appends a timestamp as a JSON number with exactly six decimals.
+pub fn push_ts(out: &mut String, ts: weir_plugin_api::Timestamp) {
+    use std::fmt::Write;
+    let _ = write!(out, "{}.{:06}", ts.secs, ts.usecs);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_strings_escape() {
+        let mut s = String::new();
+        push_json_str(&mut s, "a\"b\\c\n\u{1}é");
+        let back: String = serde_json::from_str(&s).unwrap();
+        assert_eq!(back, "a\"b\\c\n\u{1}é");
+        let mut t = String::new();
+        push_ts(
+            &mut t,
+            weir_plugin_api::Timestamp {
+                secs: 1427726689,
+                usecs: 13953,
+            },
+        );
+        assert_eq!(t, "1427726689.013953");
+    }
+}

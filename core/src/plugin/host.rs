@@ -1,0 +1,255 @@
+//! The `host` module deals with the engine side of the feedback calls
+//! ([`weir_plugin_api::HostApi`]): alert groups, alerts, flow tags, logging.
+//!
+//! [`Feedback`] is shared by every instance; [`InstanceHost`] is one
+//! instance's view of it (its name, id and current stream time). Calls may
+//! come from any thread: alerts go through a channel to the alert writer, tags
+//! through one channel per packet worker, which applies them at its next
+//! marker (so a tag reaches the flow within a second of stream time, or never
+//! if the flow is flushed for the last time first, as in Trisul).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use abi_stable::std_types::{RResult, RStr, RString};
+use crossbeam_channel::Sender;
+use weir_plugin_api::{guid, ApiError, FlowHandle, Guid, HostApi, LogLevel, NewAlert, Timestamp};
+
+use crate::output::alerts::AlertRow;
+
+/// Alert groups known to the run: the built-in ones and those plugins registered.
+#[derive(Debug, Default)]
+pub struct AlertGroups {
+    names: RwLock<HashMap<Guid, String>>,
+}
+
+impl AlertGroups {
+    /// The built-in groups.
+    pub fn with_builtins() -> AlertGroups {
+        let names = guid::BUILTIN_ALERT_GROUPS
+            .iter()
+            .map(|(g, n)| (*g, n.to_string()))
+            .collect();
+        AlertGroups {
+            names: RwLock::new(names),
+        }
+    }
+
+    /// Registers `guid` as `name`; fine if already registered with the same name.
+    pub fn register(&self, guid: Guid, name: &str) -> Result<(), ApiError> {
+        let mut names = self.names.write().unwrap_or_else(|e| e.into_inner());
+        match names.get(&guid) {
+            Some(existing) if existing != name => Err(ApiError::GroupConflict),
+            Some(_) => Ok(()),
+            None => {
+                names.insert(guid, name.to_string());
+                Ok(())
+            }
+        }
+    }
+
+    /// The name of `guid`, if known.
+    pub fn name(&self, guid: &Guid) -> Option<String> {
+        self.names
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(guid)
+            .cloned()
+    }
+}
+
+/// What every instance's host handle shares.
+pub struct Feedback {
+    /// Alert groups.
+    pub groups: AlertGroups,
+    alerts: Mutex<Option<Sender<AlertRow>>>,
+    tags: Mutex<Vec<Sender<(FlowHandle, String)>>>,
+    out_dir: PathBuf,
+    /// Feedback calls refused (API misuse), all instances.
+    pub refused: AtomicU64,
+}
+
+impl Feedback {
+    /// Shared state writing alerts to `alerts` and naming `out_dir` as the output directory.
+    pub fn new(out_dir: PathBuf, alerts: Sender<AlertRow>) -> Arc<Feedback> {
+        Arc::new(Feedback {
+            groups: AlertGroups::with_builtins(),
+            alerts: Mutex::new(Some(alerts)),
+            tags: Mutex::new(Vec::new()),
+            out_dir,
+            refused: AtomicU64::new(0),
+        })
+    }
+
+    /// Sets the per-worker tag channels (index = worker number in the flow handle).
+    pub fn set_tag_routes(&self, routes: Vec<Sender<(FlowHandle, String)>>) {
+        *self.tags.lock().unwrap_or_else(|e| e.into_inner()) = routes;
+    }
+
+    /// Stops accepting feedback: later calls get [`ApiError::EngineGone`] and
+    /// the alert writer sees its channel close.
+    pub fn close(&self) {
+        self.alerts.lock().unwrap_or_else(|e| e.into_inner()).take();
+        self.tags.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+}
+
+/// One instance's identity and clock, shared with its dispatcher thread.
+pub struct InstanceState {
+    /// Plugin name (from its root module).
+    pub plugin: String,
+    /// 0-based instance id among instances of the same plugin.
+    pub instance: u32,
+    now_micros: AtomicU64,
+    /// Alerts raised by this instance.
+    pub alerts: AtomicU64,
+    /// Feedback calls of this instance that were refused.
+    pub refused: AtomicU64,
+}
+
+impl InstanceState {
+    /// A new state at time zero.
+    pub fn new(plugin: String, instance: u32) -> Arc<InstanceState> {
+        Arc::new(InstanceState {
+            plugin,
+            instance,
+            now_micros: AtomicU64::new(0),
+            alerts: AtomicU64::new(0),
+            refused: AtomicU64::new(0),
+        })
+    }
+
+    /// Sets the stream time of the event being delivered.
+    pub fn set_now(&self, ts: Timestamp) {
+        self.now_micros.store(ts.as_micros(), Ordering::Relaxed);
+    }
+
+    /// `<plugin>#<instance>`.
+    pub fn label(&self) -> String {
+        format!("{}#{}", self.plugin, self.instance)
+    }
+}
+
+/// The [`HostApi`] implementation handed to one instance.
+#[derive(Clone)]
+pub struct InstanceHost {
+    shared: Arc<Feedback>,
+    me: Arc<InstanceState>,
+}
+
+impl InstanceHost {
+    /// The host of instance `me`.
+    pub fn new(shared: Arc<Feedback>, me: Arc<InstanceState>) -> InstanceHost {
+        InstanceHost { shared, me }
+    }
+
+    fn refuse(&self, e: ApiError) -> RResult<(), ApiError> {
+        self.me.refused.fetch_add(1, Ordering::Relaxed);
+        self.shared.refused.fetch_add(1, Ordering::Relaxed);
+        RResult::RErr(e)
+    }
+}
+
+impl HostApi for InstanceHost {
+    fn instance_id(&self) -> u32 {
+        self.me.instance
+    }
+
+    fn timestamp(&self) -> Timestamp {
+        Timestamp::from_micros(self.me.now_micros.load(Ordering::Relaxed))
+    }
+
+    fn output_dir(&self) -> RString {
+        self.shared.out_dir.to_string_lossy().into_owned().into()
+    }
+
+    fn log(&self, level: LogLevel, message: RStr<'_>) {
+        eprintln!(
+            "[{}] {}: {}",
+            self.me.label(),
+            level.as_str(),
+            message.as_str()
+        );
+    }
+
+    fn register_alert_group(
+        &self,
+        guid: Guid,
+        name: RStr<'_>,
+        description: RStr<'_>,
+    ) -> RResult<(), ApiError> {
+        let _ = description;
+        if name.as_str().trim().is_empty() {
+            return self.refuse(ApiError::InvalidArgument);
+        }
+        match self.shared.groups.register(guid, name.as_str()) {
+            Ok(()) => RResult::ROk(()),
+            Err(e) => self.refuse(e),
+        }
+    }
+
+    fn add_alert(&self, alert: &NewAlert<'_>) -> RResult<(), ApiError> {
+        let Some(group) = self.shared.groups.name(&alert.group) else {
+            return self.refuse(ApiError::UnknownAlertGroup);
+        };
+        if !(1..=3).contains(&alert.priority) {
+            return self.refuse(ApiError::InvalidArgument);
+        }
+        let flow = alert.flow;
+        let row = AlertRow {
+            ts: self.timestamp(),
+            group_guid: alert.group,
+            group,
+            flow_id: flow.map(|f| f.id().to_string()),
+            source: flow.map(|f| (f.a_ip, f.a_port)),
+            dest: flow.map(|f| (f.z_ip, f.z_port)),
+            sigid: alert.sigid.as_str().to_string(),
+            classification: alert.classification.as_str().to_string(),
+            priority: alert.priority,
+            message: alert.message.as_str().to_string(),
+            extra_message: alert.extra_message.as_str().to_string(),
+            status: alert.status.as_str().to_string(),
+            raised_by: self.me.label(),
+        };
+        let sent = match self
+            .shared
+            .alerts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            Some(tx) => tx.send(row).is_ok(),
+            None => false,
+        };
+        if !sent {
+            return self.refuse(ApiError::EngineGone);
+        }
+        self.me.alerts.fetch_add(1, Ordering::Relaxed);
+        RResult::ROk(())
+    }
+
+    fn tag_flow(&self, flow: FlowHandle, tag: RStr<'_>) -> RResult<(), ApiError> {
+        let tag = tag.as_str();
+        if tag.is_empty() || tag.contains('|') || tag.len() > 63 {
+            return self.refuse(ApiError::InvalidArgument);
+        }
+        let worker = (flow.0 >> 56) as usize;
+        let sent = match self
+            .shared
+            .tags
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(worker)
+        {
+            Some(tx) => tx.send((flow, tag.to_string())).is_ok(),
+            None => false,
+        };
+        if sent {
+            RResult::ROk(())
+        } else {
+            self.refuse(ApiError::EngineGone)
+        }
+    }
+}

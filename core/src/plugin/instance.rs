@@ -1,0 +1,350 @@
+//! The `instance` module deals with running one plugin instance: its own
+//! thread, its bounded queue of events, and what happens when it fails.
+//!
+//! The coordinator is the only producer. Events are delivered in the order
+//! they were queued. When the queue is full the producer blocks (reading files
+//! is lossless) and counts one unit of back-pressure. A callback that returns
+//! an error (a caught panic) disables the instance: it keeps draining its queue
+//! without calling the plugin and answers filter votes with `Abstain`, so the
+//! rest of the run is unaffected.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use abi_stable::std_types::{RResult, RString};
+use crossbeam_channel::{bounded, Receiver, Sender, TrySendError};
+use weir_plugin_api::monitor::{EngineMonitorBox, FlowMonitorBox};
+use weir_plugin_api::{EngineSubscription, FlowEvents, FlowSubscription, Timestamp, Vote};
+
+use super::host::InstanceState;
+use crate::flow::{FlowEvent, FlowSnapshot};
+
+/// Default queue depth of an instance, in events (an event may carry a batch of flows).
+pub const DEFAULT_QUEUE_DEPTH: usize = 1024;
+
+/// One unit of work for an instance.
+pub enum PluginEvent {
+    /// New-flow, update and terminate events, in order.
+    Flows(Arc<Vec<FlowEvent>>),
+    /// Metronome tick.
+    Metronome {
+        /// Stream time of the tick.
+        ts: Timestamp,
+        /// Tick number from 1.
+        tick: u64,
+    },
+    /// Engine monitor: flush begins.
+    EngineBeginFlush(Timestamp),
+    /// Flow monitor: flush begins.
+    FlowBeginFlush(Timestamp),
+    /// Flow monitor: vote on these flows; answer with one vote per flow.
+    Filter {
+        /// The flows of this flush.
+        flows: Arc<Vec<FlowSnapshot>>,
+        /// Where to send the votes.
+        reply: Sender<Vec<Vote>>,
+    },
+    /// Flow monitor: these flows are flushed; `keep[i]` says whether flow `i` survived the vote.
+    Flush {
+        /// The flows of this flush.
+        flows: Arc<Vec<FlowSnapshot>>,
+        /// Vote outcome per flow.
+        keep: Arc<Vec<bool>>,
+    },
+    /// Flow monitor: flush ends.
+    FlowEndFlush(Timestamp),
+    /// Engine monitor: flush ends.
+    EngineEndFlush(Timestamp),
+}
+
+/// Counters of one instance, readable while it runs.
+#[derive(Debug, Default)]
+pub struct InstanceStats {
+    /// Callbacks invoked.
+    pub callbacks: AtomicU64,
+    /// Times the producer found the queue full and had to wait.
+    pub backpressure: AtomicU64,
+    /// Set once the instance has been disabled.
+    pub disabled: AtomicBool,
+    /// Error reports (panics), in order.
+    pub errors: Mutex<Vec<String>>,
+}
+
+/// The engine's side of a running instance.
+pub struct RunningInstance {
+    /// Identity and clock.
+    pub state: Arc<InstanceState>,
+    /// Library path.
+    pub path: String,
+    /// Counters.
+    pub stats: Arc<InstanceStats>,
+    /// Engine-monitor subscription, when the instance has an engine monitor.
+    pub engine_sub: Option<EngineSubscription>,
+    /// Flow-monitor subscription, when the instance has a flow monitor.
+    pub flow_sub: Option<FlowSubscription>,
+    tx: Option<Sender<PluginEvent>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// An instance's monitors before its thread starts.
+pub struct Monitors {
+    /// Engine monitor.
+    pub engine: Option<EngineMonitorBox>,
+    /// Flow monitor.
+    pub flow: Option<FlowMonitorBox>,
+}
+
+impl RunningInstance {
+    /// Reads the subscriptions and starts the instance's thread.
+    ///
+    /// Fails (before anything runs) when a subscription call itself fails.
+    pub fn start(
+        state: Arc<InstanceState>,
+        path: String,
+        monitors: Monitors,
+        queue_depth: usize,
+    ) -> Result<RunningInstance, String> {
+        let engine_sub = match &monitors.engine {
+            Some(m) => Some(m.subscription().into_result().map_err(|e| e.to_string())?),
+            None => None,
+        };
+        let flow_sub = match &monitors.flow {
+            Some(m) => Some(m.subscription().into_result().map_err(|e| e.to_string())?),
+            None => None,
+        };
+        if let Some(sub) = &flow_sub {
+            if sub.group != weir_plugin_api::guid::IP_FLOWS {
+                return Err(format!(
+                    "flow monitor subscribes to unknown session group {}",
+                    sub.group
+                ));
+            }
+        }
+        let (tx, rx) = bounded(queue_depth.max(1));
+        let stats = Arc::new(InstanceStats::default());
+        let runner = Runner {
+            state: state.clone(),
+            stats: stats.clone(),
+            engine: monitors.engine,
+            flow: monitors.flow,
+            flow_events: flow_sub.map_or(FlowEvents(0), |s| s.events),
+            engine_sub: engine_sub.unwrap_or_default(),
+        };
+        let name = format!("plugin-{}", state.label());
+        let thread = std::thread::Builder::new()
+            .name(name)
+            .spawn(move || runner.run(rx))
+            .map_err(|e| format!("cannot start thread: {e}"))?;
+        Ok(RunningInstance {
+            state,
+            path,
+            stats,
+            engine_sub,
+            flow_sub,
+            tx: Some(tx),
+            thread: Some(thread),
+        })
+    }
+
+    /// Whether the flow monitor wants any of `events`.
+    pub fn wants_flow(&self, events: FlowEvents) -> bool {
+        self.flow_sub.is_some_and(|s| s.events.0 & events.0 != 0)
+    }
+
+    /// Whether the flow monitor votes in the flush filter (and is still enabled).
+    pub fn votes(&self) -> bool {
+        self.flow_sub.is_some_and(|s| s.filter) && !self.stats.disabled.load(Ordering::Relaxed)
+    }
+
+    /// Queues `event`, waiting while the queue is full (counted as back-pressure).
+    pub fn send(&self, event: PluginEvent) {
+        let Some(tx) = &self.tx else { return };
+        match tx.try_send(event) {
+            Ok(()) => {}
+            Err(TrySendError::Full(event)) => {
+                self.stats.backpressure.fetch_add(1, Ordering::Relaxed);
+                let _ = tx.send(event);
+            }
+            Err(TrySendError::Disconnected(_)) => {}
+        }
+    }
+
+    /// Closes the queue and waits until the instance has handled everything
+    /// queued and dropped its monitors.
+    pub fn finish(&mut self) {
+        self.tx.take();
+        if let Some(t) = self.thread.take() {
+            if t.join().is_err() {
+                self.stats
+                    .errors
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push("dispatcher thread failed".into());
+                self.stats.disabled.store(true, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+impl Drop for RunningInstance {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+struct Runner {
+    state: Arc<InstanceState>,
+    stats: Arc<InstanceStats>,
+    engine: Option<EngineMonitorBox>,
+    flow: Option<FlowMonitorBox>,
+    flow_events: FlowEvents,
+    engine_sub: EngineSubscription,
+}
+
+impl Runner {
+    fn run(mut self, rx: Receiver<PluginEvent>) {
+        for event in rx.iter() {
+            self.handle(event);
+        }
+        // Dropping the monitors here, on the instance's own thread, lets a
+        // plugin flush its files in `Drop` before the run reports completion.
+        drop(self.flow.take());
+        drop(self.engine.take());
+    }
+
+    fn disabled(&self) -> bool {
+        self.stats.disabled.load(Ordering::Relaxed)
+    }
+
+    /// Records the outcome of a callback; disables the instance on error.
+    fn check<T>(&self, result: RResult<T, RString>) -> Option<T> {
+        self.stats.callbacks.fetch_add(1, Ordering::Relaxed);
+        match result {
+            RResult::ROk(v) => Some(v),
+            RResult::RErr(msg) => {
+                let report = format!("plugin {} {}: instance disabled", self.state.label(), msg);
+                eprintln!("weir: {report}");
+                self.stats
+                    .errors
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(report);
+                self.stats.disabled.store(true, Ordering::Relaxed);
+                None
+            }
+        }
+    }
+
+    fn handle(&mut self, event: PluginEvent) {
+        if self.disabled() {
+            if let PluginEvent::Filter { flows, reply } = event {
+                let _ = reply.send(vec![Vote::Abstain; flows.len()]);
+            }
+            return;
+        }
+        match event {
+            PluginEvent::Flows(batch) => self.flows(&batch),
+            PluginEvent::Metronome { ts, tick } => {
+                self.state.set_now(ts);
+                if self.engine_sub.metronome {
+                    if let Some(m) = self.engine.as_mut() {
+                        let r = m.on_metronome(ts, tick, 1);
+                        if self.check(r).is_none() {
+                            return;
+                        }
+                    }
+                }
+                if self.flow_events.contains(FlowEvents::METRONOME) {
+                    if let Some(m) = self.flow.as_mut() {
+                        let r = m.on_metronome(ts, tick, 1);
+                        self.check(r);
+                    }
+                }
+            }
+            PluginEvent::EngineBeginFlush(ts) => {
+                self.state.set_now(ts);
+                if let Some(m) = self.engine.as_mut() {
+                    let r = m.on_begin_flush(ts);
+                    self.check(r);
+                }
+            }
+            PluginEvent::EngineEndFlush(ts) => {
+                self.state.set_now(ts);
+                if let Some(m) = self.engine.as_mut() {
+                    let r = m.on_end_flush(ts);
+                    self.check(r);
+                }
+            }
+            PluginEvent::FlowBeginFlush(ts) => {
+                self.state.set_now(ts);
+                if let Some(m) = self.flow.as_mut() {
+                    let r = m.on_begin_flush(ts);
+                    self.check(r);
+                }
+            }
+            PluginEvent::FlowEndFlush(ts) => {
+                self.state.set_now(ts);
+                if let Some(m) = self.flow.as_mut() {
+                    let r = m.on_end_flush(ts);
+                    self.check(r);
+                }
+            }
+            PluginEvent::Filter { flows, reply } => {
+                let mut votes = vec![Vote::Abstain; flows.len()];
+                for (i, f) in flows.iter().enumerate() {
+                    if self.disabled() {
+                        break;
+                    }
+                    let Some(m) = self.flow.as_mut() else { break };
+                    let r = m.flush_filter(&f.record());
+                    if let Some(v) = self.check(r) {
+                        votes[i] = v;
+                    } else {
+                        votes.iter_mut().for_each(|v| *v = Vote::Abstain);
+                    }
+                }
+                let _ = reply.send(votes);
+            }
+            PluginEvent::Flush { flows, keep } => {
+                for (f, kept) in flows.iter().zip(keep.iter()) {
+                    if !kept {
+                        continue;
+                    }
+                    if self.disabled() {
+                        break;
+                    }
+                    let Some(m) = self.flow.as_mut() else { break };
+                    let r = m.on_flush(&f.record());
+                    self.check(r);
+                }
+            }
+        }
+    }
+
+    fn flows(&mut self, batch: &[FlowEvent]) {
+        let want = self.flow_events;
+        for event in batch {
+            if self.disabled() {
+                return;
+            }
+            let Some(m) = self.flow.as_mut() else { return };
+            let r = match event {
+                FlowEvent::New(s) if want.contains(FlowEvents::NEW_FLOW) => {
+                    self.state.set_now(s.last_ts);
+                    m.on_new_flow(&s.record())
+                }
+                FlowEvent::Update(s) if want.contains(FlowEvents::UPDATE) => {
+                    self.state.set_now(s.last_ts);
+                    m.on_update(&s.record())
+                }
+                FlowEvent::Terminate(s) if want.contains(FlowEvents::TERMINATE) => {
+                    self.state.set_now(s.last_ts);
+                    m.on_terminate(&s.record())
+                }
+                _ => continue,
+            };
+            self.check(r);
+        }
+    }
+}

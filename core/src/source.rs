@@ -1,0 +1,127 @@
+//! The `source` module deals with where packets come from: the [`PacketSource`]
+//! trait that capture back-ends implement, and the [`Packet`] they yield.
+//!
+//! A source hands out frames, their capture timestamps and link types, and
+//! nothing more: all protocol knowledge lives in [`crate::decode`]. Keeping the
+//! trait here lets the engine run without any capture library (the `weir-capture`
+//! crate implements it for pcap/pcapng files).
+
+use std::fmt;
+use std::path::PathBuf;
+
+pub use weir_plugin_api::Timestamp;
+
+/// Link-layer type of a frame, from the capture file's link type (DLT) field.
+///
+/// Unknown values are kept as data (`Other`): such frames are counted and
+/// skipped by the decoder, never treated as a fatal error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LinkType {
+    /// Ethernet II / 802.3 (LINKTYPE_ETHERNET = 1).
+    Ethernet,
+    /// Linux cooked capture v1, 16-byte pseudo header (LINKTYPE_LINUX_SLL = 113).
+    LinuxSll,
+    /// Raw IP, version taken from the first nibble (LINKTYPE_RAW = 101; DLT_RAW 12/14).
+    RawIp,
+    /// Raw IPv4 only (LINKTYPE_IPV4 = 228).
+    RawIpv4,
+    /// Raw IPv6 only (LINKTYPE_IPV6 = 229).
+    RawIpv6,
+    /// Any other link type, by its LINKTYPE number.
+    Other(u32),
+}
+
+impl LinkType {
+    /// Maps a pcap/pcapng LINKTYPE (or platform DLT) number to a [`LinkType`].
+    pub fn from_linktype(value: u32) -> LinkType {
+        match value {
+            1 => LinkType::Ethernet,
+            113 => LinkType::LinuxSll,
+            101 | 12 | 14 => LinkType::RawIp,
+            228 => LinkType::RawIpv4,
+            229 => LinkType::RawIpv6,
+            other => LinkType::Other(other),
+        }
+    }
+}
+
+/// One captured frame, borrowed from the source until the next call.
+#[derive(Debug, Clone, Copy)]
+pub struct Packet<'a> {
+    /// Capture time (stream time for files), microsecond resolution.
+    pub ts: Timestamp,
+    /// How to read `data`.
+    pub link: LinkType,
+    /// The captured bytes (may be shorter than `wire_len` when a snap length applied).
+    pub data: &'a [u8],
+    /// Length of the frame on the wire in bytes (pcap `orig_len`, tshark's `frame.len`).
+    pub wire_len: u32,
+}
+
+/// A problem with the input that did not stop the run (the rest of the input
+/// is still read), e.g. a file cut short in the middle of a packet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceWarning {
+    /// The file concerned.
+    pub path: PathBuf,
+    /// Byte offset in that file where reading stopped.
+    pub offset: u64,
+    /// What was wrong, e.g. "file cut short in the middle of a packet record".
+    pub message: String,
+}
+
+impl fmt::Display for SourceWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {} at byte offset {}",
+            self.path.display(),
+            self.message,
+            self.offset
+        )
+    }
+}
+
+/// What a source yields next.
+#[derive(Debug)]
+pub enum SourceItem<'a> {
+    /// A frame.
+    Packet(Packet<'a>),
+    /// A non-fatal problem; reading goes on with the next packet or file.
+    Warning(SourceWarning),
+}
+
+/// A fatal problem with the input: nothing can be read from it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SourceError {
+    /// The file could not be opened or mapped.
+    #[error("{path}: cannot open: {source}")]
+    Open {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
+    /// The file is not a capture format weir reads.
+    #[error("{path}: {reason}")]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// What was wrong, e.g. "unknown magic number 0x12345678".
+        reason: String,
+    },
+    /// A live source failed.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// A stream of frames: pcap/pcapng files read in order, or a live interface.
+///
+/// Implementations must yield packets in the order they were captured within
+/// each input; the engine's stream clock never moves backwards, whatever the
+/// timestamps say.
+pub trait PacketSource {
+    /// The next frame or warning; `Ok(None)` at the end of all input.
+    fn next_item(&mut self) -> Result<Option<SourceItem<'_>>, SourceError>;
+}

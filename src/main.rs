@@ -1,0 +1,129 @@
+//! `weir`: the command line over `weir-core` and `weir-capture`.
+//!
+//! `main -> run(parse()) -> ExitCode`. Exit codes: 0 clean run; 1 could not
+//! run (bad input file, plugin refused at load); 2 usage error (clap's own
+//! code, also for a malformed `--plugin` CONFIG); 3 completed with warnings (a
+//! truncated input, a plugin disabled after a panic).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use weir_capture::FileSource;
+use weir_core::engine::{Engine, EngineConfig, RunSummary};
+use weir_core::plugin::PluginSpec;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "weir",
+    version,
+    about = "Network traffic analytics engine extended by native plugins"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Read capture files, track flows, run plugins, write NDJSON outputs.
+    Run(RunArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct RunArgs {
+    /// Capture file (pcap or pcapng, by magic number); repeat to read several
+    /// files as one stream, in the order given.
+    #[arg(long = "pcap", value_name = "FILE", required = true)]
+    pcaps: Vec<PathBuf>,
+
+    /// Output directory (created if missing): flows.ndjson, alerts.ndjson, summary.json.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+
+    /// Plugin library with optional config after the first colon: `@FILE`
+    /// (TOML) or `key=value,key=value`. Repeat for more instances.
+    #[arg(long = "plugin", value_name = "PATH[:CONFIG]", value_parser = parse_plugin)]
+    plugins: Vec<PluginSpec>,
+
+    /// Interval length in seconds; flushes happen at multiples of it.
+    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    interval: u64,
+
+    /// Idle timeout of a flow, seconds of stream time.
+    #[arg(long, value_name = "SECS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..))]
+    idle_timeout: u64,
+
+    /// Interim record period of a long-lived flow, seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    active_timeout: u64,
+
+    /// Packet worker threads (flows are sharded over them).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=64))]
+    workers: u64,
+
+    /// Flow table capacity per worker; least recently active flows are evicted beyond it.
+    #[arg(long, value_name = "N", default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..))]
+    max_flows: u64,
+
+    /// Default queue depth of each plugin instance, in events (`weir.queue=N` in a plugin's config overrides it).
+    #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..))]
+    queue_depth: u64,
+
+    /// Do not print the summary.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn parse_plugin(arg: &str) -> Result<PluginSpec, String> {
+    PluginSpec::parse(arg).map_err(|e| e.reason)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run(args) => run(args),
+    }
+}
+
+fn run(args: RunArgs) -> ExitCode {
+    match execute(&args) {
+        Ok(summary) => {
+            if !args.quiet {
+                eprint!("{}", summary.render());
+            }
+            if summary.error.is_some() {
+                ExitCode::from(1)
+            } else if summary.has_warnings() {
+                ExitCode::from(3)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(e) => {
+            eprintln!("weir: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn execute(args: &RunArgs) -> anyhow::Result<RunSummary> {
+    // Every input is opened and its header checked before plugins start or
+    // any packet is read, so a bad third file fails the run up front.
+    let mut source = FileSource::open(&args.pcaps)?;
+    let mut cfg = EngineConfig::new(&args.out);
+    cfg.interval_secs = args.interval;
+    cfg.idle_timeout_secs = args.idle_timeout;
+    cfg.active_timeout_secs = args.active_timeout;
+    cfg.workers = args.workers as usize;
+    cfg.max_flows_per_worker = args.max_flows as usize;
+    cfg.queue_depth = args.queue_depth as usize;
+    let mut engine = Engine::new(cfg)?;
+    for spec in &args.plugins {
+        engine.load_plugin(spec)?;
+    }
+    let summary = engine.run(&mut source)?;
+    let json = serde_json::to_string_pretty(&summary)?;
+    std::fs::write(args.out.join("summary.json"), json + "\n")?;
+    Ok(summary)
+}
