@@ -1,0 +1,188 @@
+//! Flow parity with tshark: for every capture in `shared/pcaps` (except the
+//! GRE tunnel and the IPv4-fragment captures, whose inner flows and
+//! reassembly come in a later issue), packets and bytes per direction of every
+//! TCP/UDP 5-tuple equal tshark's conversation tables (`oracle/*/conv_tcp.tsv`,
+//! `conv_udp.tsv`).
+//!
+//! Both sides are summed per 5-tuple: tshark may split one 5-tuple into several
+//! conversations, weir into several flows (VLANs, timeouts, port reuse). Only
+//! weir's final records count (`end_reason` other than `active`: interim
+//! records of live flows are cumulative).
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::*;
+
+/// One end of a conversation.
+type End = (String, u16);
+/// (proto, lower end, higher end) -> [packets lo->hi, bytes lo->hi, packets hi->lo, bytes hi->lo]
+type Table = BTreeMap<(u8, End, End), [u64; 4]>;
+
+fn add(table: &mut Table, proto: u8, src: End, dst: End, fwd: (u64, u64), rev: (u64, u64)) {
+    let (lo, hi, f, r) = if src <= dst {
+        (src, dst, fwd, rev)
+    } else {
+        (dst, src, rev, fwd)
+    };
+    let e = table.entry((proto, lo, hi)).or_default();
+    e[0] += f.0;
+    e[1] += f.1;
+    e[2] += r.0;
+    e[3] += r.1;
+}
+
+fn oracle_table(stem: &str) -> Table {
+    let mut t = Table::new();
+    for (file, proto) in [("conv_tcp.tsv", 6u8), ("conv_udp.tsv", 17u8)] {
+        for row in tsv(&oracle(stem).join(file)) {
+            let n = |k: &str| row[k].parse::<u64>().unwrap();
+            let a = (row["a_addr"].clone(), row["a_port"].parse().unwrap());
+            let b = (row["b_addr"].clone(), row["b_port"].parse().unwrap());
+            add(
+                &mut t,
+                proto,
+                a,
+                b,
+                (n("frames_a_to_b"), n("bytes_a_to_b")),
+                (n("frames_b_to_a"), n("bytes_b_to_a")),
+            );
+        }
+    }
+    t
+}
+
+fn weir_table(flows: &[serde_json::Value]) -> Table {
+    let mut t = Table::new();
+    for f in flows {
+        let proto = f["proto"].as_u64().unwrap() as u8;
+        if (proto != 6 && proto != 17) || f["end_reason"] == "active" {
+            continue;
+        }
+        let u = |k: &str| f[k].as_u64().unwrap();
+        let a = (f["a_ip"].as_str().unwrap().to_string(), u("a_port") as u16);
+        let z = (f["z_ip"].as_str().unwrap().to_string(), u("z_port") as u16);
+        add(
+            &mut t,
+            proto,
+            a,
+            z,
+            (u("az_packets"), u("az_bytes")),
+            (u("za_packets"), u("za_bytes")),
+        );
+    }
+    t
+}
+
+/// Conversations where tshark and weir count differently on purpose.
+///
+/// `dns-edns-v4v6` has four DNS answers sent as two IPv4 fragments each.
+/// tshark reassembles them and counts each datagram once, in the frame that
+/// completed it (the last fragment: 264, 52, 292 and 264 bytes). weir does not
+/// reassemble yet (the next issue): the first fragment (1514 bytes, with the UDP
+/// header) counts in the 5-tuple flow, the later fragment in a port-less flow
+/// of the same IP pair. The test checks exactly that: packets per direction
+/// equal, and the port-less flow carrying tshark's byte count.
+const FRAGMENT_EXCEPTIONS: [(&str, (&str, u16), (&str, u16)); 4] = [
+    (
+        "dns-edns-v4v6",
+        ("172.217.40.76", 56680),
+        ("193.24.227.238", 53),
+    ),
+    (
+        "dns-edns-v4v6",
+        ("173.194.169.104", 59464),
+        ("193.24.227.238", 53),
+    ),
+    (
+        "dns-edns-v4v6",
+        ("193.24.227.238", 53),
+        ("194.247.5.6", 51791),
+    ),
+    (
+        "dns-edns-v4v6",
+        ("193.24.227.238", 53),
+        ("74.125.47.136", 59330),
+    ),
+];
+
+fn check_fragment_exceptions(stem: &str, ours: &mut Table, theirs: &mut Table) {
+    for (capture, lo, hi) in FRAGMENT_EXCEPTIONS.iter().filter(|e| e.0 == stem) {
+        let key = (17u8, (lo.0.to_string(), lo.1), (hi.0.to_string(), hi.1));
+        let bare = (17u8, (lo.0.to_string(), 0), (hi.0.to_string(), 0));
+        let t = theirs
+            .remove(&key)
+            .unwrap_or_else(|| panic!("{capture}: {key:?} not in tshark's table"));
+        let w = ours
+            .remove(&key)
+            .unwrap_or_else(|| panic!("{capture}: {key:?} not in weir's flows"));
+        let frag = ours
+            .remove(&bare)
+            .unwrap_or_else(|| panic!("{capture}: no port-less fragment flow {bare:?}"));
+        assert_eq!(
+            (w[0], w[2]),
+            (t[0], t[2]),
+            "{capture}: {key:?}: packets per direction differ"
+        );
+        for (dir, (pk, by)) in [(0, (0, 1)), (1, (2, 3))] {
+            if frag[pk] > 0 {
+                assert_eq!(frag[by], t[by], "{capture}: {key:?} direction {dir}: later fragment bytes != tshark's reassembling frame");
+            } else {
+                assert_eq!(
+                    w[by], t[by],
+                    "{capture}: {key:?} direction {dir}: unfragmented bytes differ"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn flows_match_tshark_conversations_on_every_capture() {
+    let skip = ["gre-tunnel.pcap", "ipv4-fragments.pcap"];
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for name in manifest_captures() {
+        if skip.contains(&name.as_str()) {
+            continue;
+        }
+        let stem = name.rsplit_once('.').unwrap().0.to_string();
+        let dir = tempdir();
+        let out = run_on(&[pcap(&name)], dir.path(), &[]);
+        let code = out.status.code();
+        // truncated-http-mime exits 3 (truncated input); everything else cleanly.
+        let want = if stem == "truncated-http-mime" { 3 } else { 0 };
+        assert_eq!(
+            code,
+            Some(want),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut ours = weir_table(&ndjson(&dir.path().join("flows.ndjson")));
+        let mut theirs = oracle_table(&stem);
+        check_fragment_exceptions(&stem, &mut ours, &mut theirs);
+        for (key, theirs_v) in &theirs {
+            match ours.get(key) {
+                Some(v) if v == theirs_v => {}
+                other => failures.push(format!(
+                    "{name}: {key:?}: tshark {theirs_v:?}, weir {other:?}"
+                )),
+            }
+        }
+        for key in ours.keys().filter(|k| !theirs.contains_key(*k)) {
+            failures.push(format!(
+                "{name}: {key:?}: weir has {:?}, tshark has no such conversation",
+                ours[key]
+            ));
+        }
+        checked += theirs.len();
+    }
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(checked > 500, "only {checked} conversations compared");
+}
