@@ -90,7 +90,7 @@ fn run(args: RunArgs) -> ExitCode {
     match execute(&args) {
         Ok(summary) => {
             if !args.quiet {
-                eprint!("{}", summary.render());
+                say(&summary.render());
             }
             if summary.error.is_some() {
                 ExitCode::from(1)
@@ -101,10 +101,17 @@ fn run(args: RunArgs) -> ExitCode {
             }
         }
         Err(e) => {
-            eprintln!("weir: {e:#}");
+            say(&format!("weir: {e:#}\n"));
             ExitCode::from(1)
         }
     }
+}
+
+/// Writes to stderr, ignoring a closed pipe (`weir run ... 2>&1 | head`):
+/// the outputs on disk are complete either way.
+fn say(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 fn execute(args: &RunArgs) -> anyhow::Result<RunSummary> {

@@ -84,7 +84,10 @@ fn weir_table(flows: &[serde_json::Value]) -> Table {
 /// header) counts in the 5-tuple flow, the later fragment in a port-less flow
 /// of the same IP pair. The test checks exactly that: packets per direction
 /// equal, and the port-less flow carrying tshark's byte count.
-const FRAGMENT_EXCEPTIONS: [(&str, (&str, u16), (&str, u16)); 4] = [
+/// (capture, one end, the other end) of a conversation.
+type Exception = (&'static str, (&'static str, u16), (&'static str, u16));
+
+const FRAGMENT_EXCEPTIONS: [Exception; 4] = [
     (
         "dns-edns-v4v6",
         ("172.217.40.76", 56680),

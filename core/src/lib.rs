@@ -23,6 +23,7 @@
 #![allow(non_local_definitions)]
 
 pub mod decode;
+pub mod diag;
 pub mod engine;
 pub mod flow;
 pub mod output;

@@ -134,3 +134,137 @@ pub fn tsv(path: &Path) -> Vec<HashMap<String, String>> {
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
+
+/// Runs an external tool (`tshark`, `editcap`, `capinfos`, `mergecap`) with `TZ=UTC` and
+/// returns its stdout. Fails the test, naming the tool, when it is not
+/// installed or exits with an error: a test that needs a tool never skips.
+pub fn tool<S: AsRef<std::ffi::OsStr>>(program: &str, args: &[S]) -> String {
+    let out = Command::new(program)
+        .args(args)
+        .env("TZ", "UTC")
+        .env("LC_ALL", "C")
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("cannot run `{program}` ({e}): install Wireshark's command line tools (tshark, editcap, capinfos, mergecap)")
+        });
+    let shown: Vec<String> = args
+        .iter()
+        .map(|a| a.as_ref().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        out.status.success(),
+        "`{program} {}` failed ({:?}):\n{}",
+        shown.join(" "),
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// What `capinfos` says about a capture.
+#[derive(Debug, Clone)]
+pub struct CapInfo {
+    /// `File type` (pcap, nsecpcap, pcapng, ...).
+    pub file_type: String,
+    /// `File encapsulation` (ether, linux-sll, rawip, ...).
+    pub encapsulation: String,
+    /// Number of packets.
+    pub packets: u64,
+    /// Data size: sum of the frames' lengths on the wire.
+    pub data_bytes: u64,
+    /// Earliest packet time, epoch seconds as capinfos prints them (6 or 9 decimals).
+    pub first: String,
+    /// Latest packet time, same format.
+    pub last: String,
+    /// Whether packet times never decrease.
+    pub strict_order: bool,
+}
+
+/// Runs `capinfos -M -t -E -c -d -a -e -S -o` on `path`.
+pub fn capinfos(path: &Path) -> CapInfo {
+    let text = tool(
+        "capinfos",
+        &[
+            std::ffi::OsStr::new("-M"),
+            "-t".as_ref(),
+            "-E".as_ref(),
+            "-c".as_ref(),
+            "-d".as_ref(),
+            "-a".as_ref(),
+            "-e".as_ref(),
+            "-S".as_ref(),
+            "-o".as_ref(),
+            path.as_os_str(),
+        ],
+    );
+    let field = |name: &str| -> String {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|rest| rest.strip_prefix(':'))
+            .map(|v| v.trim().to_string())
+            .unwrap_or_else(|| panic!("capinfos gave no `{name}` for {}:\n{text}", path.display()))
+    };
+    let number = |name: &str| -> u64 {
+        let v = field(name);
+        v.split_whitespace()
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("capinfos `{name}` is not a number: {v}"))
+    };
+    CapInfo {
+        file_type: field("File type"),
+        encapsulation: field("File encapsulation"),
+        packets: number("Number of packets"),
+        data_bytes: number("Data size"),
+        first: field("First packet time"),
+        last: field("Last packet time"),
+        strict_order: field("Strict time order") == "True",
+    }
+}
+
+/// Splits epoch seconds printed with a decimal fraction (`"12.345678901"`)
+/// into whole seconds and nanoseconds.
+pub fn epoch_nanos(text: &str) -> (u64, u32) {
+    let (secs, frac) = text.trim().split_once('.').unwrap_or((text.trim(), ""));
+    assert!(frac.len() <= 9, "more than 9 decimals in {text}");
+    let secs = secs
+        .parse()
+        .unwrap_or_else(|_| panic!("bad epoch time {text}"));
+    let nanos = format!("{frac:0<9}")
+        .parse()
+        .unwrap_or_else(|_| panic!("bad epoch time {text}"));
+    (secs, nanos)
+}
+
+/// An epoch time as weir prints it: seconds, a dot, six decimals
+/// (nanoseconds are truncated, not rounded).
+pub fn as_weir_ts(text: &str) -> String {
+    let (secs, nanos) = epoch_nanos(text);
+    format!("{secs}.{:06}", nanos / 1000)
+}
+
+/// Every packet time of a capture, in file order, from
+/// `tshark -r F -T fields -e frame.time_epoch`, as (seconds, nanoseconds).
+pub fn packet_times(path: &Path) -> Vec<(u64, u32)> {
+    let text = tool(
+        "tshark",
+        &[
+            std::ffi::OsStr::new("-n"),
+            "-r".as_ref(),
+            path.as_os_str(),
+            "-T".as_ref(),
+            "fields".as_ref(),
+            "-e".as_ref(),
+            "frame.time_epoch".as_ref(),
+        ],
+    );
+    text.lines().map(epoch_nanos).collect()
+}
+
+/// The lines of an NDJSON output, sorted (compare outputs as multisets of records).
+pub fn sorted_lines(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    lines.sort();
+    lines
+}

@@ -196,17 +196,17 @@ impl<W: Write> Coordinator<W> {
             return Vec::new();
         }
         let mut replies = Vec::new();
-        for inst in self.instances.iter().filter(|i| i.votes()) {
+        for (n, inst) in self.instances.iter().enumerate().filter(|(_, i)| i.votes()) {
             let (tx, rx) = bounded(1);
             inst.send(PluginEvent::Filter {
                 flows: flows.clone(),
                 reply: tx,
             });
-            replies.push(rx);
+            replies.push((n, rx));
         }
-        for rx in replies {
-            // A closed reply channel (instance gone) counts as abstaining.
-            if let Ok(votes) = rx.recv() {
+        for (n, rx) in replies {
+            // An instance gone without answering counts as abstaining.
+            if let Some(votes) = self.instances[n].await_votes(&rx) {
                 for (i, v) in votes.iter().enumerate().take(flows.len()) {
                     match v {
                         Vote::Drop => any_drop[i] = true,

@@ -320,7 +320,7 @@ impl Engine {
             let pkt = match item {
                 SourceItem::Packet(p) => p,
                 SourceItem::Warning(w) => {
-                    eprintln!("weir: warning: {w}");
+                    crate::diag::line(format_args!("weir: warning: {w}"));
                     summary.warnings.push(w.to_string());
                     continue;
                 }
@@ -373,8 +373,13 @@ impl Engine {
         let (mut instances, cstats) = coord
             .join()
             .map_err(|_| EngineError::Thread("coordinator failed".into()))?;
-        for t in worker_threads {
-            let _ = t.join();
+        for (w, t) in worker_threads.into_iter().enumerate() {
+            if let Err(payload) = t.join() {
+                let msg = weir_plugin_api::monitor::panic_message(&*payload);
+                summary
+                    .error
+                    .get_or_insert(format!("packet worker {w} failed: {msg}"));
+            }
         }
         for inst in instances.iter_mut() {
             inst.finish();

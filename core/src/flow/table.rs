@@ -286,7 +286,9 @@ impl FlowTable {
                     .is_some_and(|e| e.ended.is_none());
                 if alive {
                     out.push(self.snapshot(slot, EndReason::Active));
-                    let next = boundary_sec.max(due_sec) + self.cfg.active_timeout_secs;
+                    let next = boundary_sec
+                        .max(due_sec)
+                        .saturating_add(self.cfg.active_timeout_secs);
                     self.active_due
                         .entry(next)
                         .or_default()
@@ -376,7 +378,7 @@ impl FlowTable {
         self.index.insert(key, slot);
         self.stats.flows_created += 1;
         self.push_idle(now_sec, slot, generation);
-        let due = now_sec + self.cfg.active_timeout_secs;
+        let due = now_sec.saturating_add(self.cfg.active_timeout_secs);
         self.active_due
             .entry(due)
             .or_default()

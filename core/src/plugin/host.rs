@@ -166,12 +166,12 @@ impl HostApi for InstanceHost {
     }
 
     fn log(&self, level: LogLevel, message: RStr<'_>) {
-        eprintln!(
+        crate::diag::line(format_args!(
             "[{}] {}: {}",
             self.me.label(),
             level.as_str(),
             message.as_str()
-        );
+        ));
     }
 
     fn register_alert_group(

@@ -170,6 +170,22 @@ impl RunningInstance {
         }
     }
 
+    /// Waits for the answer to a `Filter` event; `None` when the instance's
+    /// thread is gone without answering (counted as abstaining).
+    pub fn await_votes(&self, reply: &Receiver<Vec<Vote>>) -> Option<Vec<Vote>> {
+        loop {
+            match reply.recv_timeout(std::time::Duration::from_millis(200)) {
+                Ok(votes) => return Some(votes),
+                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return None,
+                Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
+                    if self.thread.as_ref().is_none_or(|t| t.is_finished()) {
+                        return reply.try_recv().ok();
+                    }
+                }
+            }
+        }
+    }
+
     /// Closes the queue and waits until the instance has handled everything
     /// queued and dropped its monitors.
     pub fn finish(&mut self) {
@@ -205,7 +221,24 @@ struct Runner {
 impl Runner {
     fn run(mut self, rx: Receiver<PluginEvent>) {
         for event in rx.iter() {
-            self.handle(event);
+            // The plugin's own panics are caught on its side of the boundary;
+            // this catches the engine's (so the thread always drains its queue).
+            let outcome =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.handle(event)));
+            if let Err(payload) = outcome {
+                let msg = weir_plugin_api::monitor::panic_message(&*payload);
+                let report = format!(
+                    "plugin {} dispatcher failed: {msg}: instance disabled",
+                    self.state.label()
+                );
+                crate::diag::line(format_args!("weir: {report}"));
+                self.stats
+                    .errors
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(report);
+                self.stats.disabled.store(true, Ordering::Relaxed);
+            }
         }
         // Dropping the monitors here, on the instance's own thread, lets a
         // plugin flush its files in `Drop` before the run reports completion.
@@ -224,7 +257,7 @@ impl Runner {
             RResult::ROk(v) => Some(v),
             RResult::RErr(msg) => {
                 let report = format!("plugin {} {}: instance disabled", self.state.label(), msg);
-                eprintln!("weir: {report}");
+                crate::diag::line(format_args!("weir: {report}"));
                 self.stats
                     .errors
                     .lock()
