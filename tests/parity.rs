@@ -189,3 +189,26 @@ fn flows_match_tshark_conversations_on_every_capture() {
     );
     assert!(checked > 500, "only {checked} conversations compared");
 }
+
+/// tshark keys conversations without VLANs: `vlan-qinq-http` is one TCP
+/// conversation of 42 frames there. weir keys flows by VLAN, so the same
+/// connection seen untagged, on VLAN 42 and on QinQ 10/20 is three flows of
+/// 14 frames, with one Trisul id and three VLAN lists.
+#[test]
+fn vlans_split_flows_that_tshark_merges() {
+    let dir = tempdir();
+    let out = run_on(&[pcap("vlan-qinq-http.pcap")], dir.path(), &[]);
+    expect_code(&out, 0);
+    let flows = ndjson(&dir.path().join("flows.ndjson"));
+    let conv = tsv(&oracle("vlan-qinq-http").join("conv_tcp.tsv"));
+    assert_eq!(conv.len(), 1);
+    let frames: u64 = conv[0]["frames"].parse().unwrap();
+    let mut vlans: Vec<String> = flows.iter().map(|f| f["vlan"].to_string()).collect();
+    vlans.sort();
+    assert_eq!(vlans, ["[10,20]", "[42]", "[]"]);
+    assert!(flows.iter().all(|f| f["flow_id"] == flows[0]["flow_id"]));
+    for f in &flows {
+        let packets = f["az_packets"].as_u64().unwrap() + f["za_packets"].as_u64().unwrap();
+        assert_eq!(packets * 3, frames, "{f}");
+    }
+}

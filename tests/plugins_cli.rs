@@ -490,7 +490,9 @@ fn bad_configs_are_usage_errors_and_refusals_stop_before_reading() {
     }
 }
 
-fn skewed_plugin() -> PathBuf {
+/// Builds `tests/fixtures/skewed-plugin` with `features` and copies the
+/// library to `<name>.so` beside it (both variants share one target dir).
+fn skewed_plugin(features: &[&str], name: &str) -> PathBuf {
     let manifest =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/skewed-plugin/Cargo.toml");
     let target = target_dir().parent().unwrap().join("abi-skew");
@@ -499,17 +501,24 @@ fn skewed_plugin() -> PathBuf {
         .arg(&manifest)
         .arg("--target-dir")
         .arg(&target)
+        .args(features)
         .status()
         .expect("cannot run cargo");
-    assert!(status.success(), "building the skewed-API fixture failed");
-    let lib = target.join("debug/libweir_plugin_skewed.so");
-    assert!(lib.is_file(), "{} missing", lib.display());
+    assert!(
+        status.success(),
+        "building the skewed-API fixture ({features:?}) failed"
+    );
+    let built = target.join("debug/libweir_plugin_skewed.so");
+    let lib = target.join(format!("{name}.so"));
+    std::fs::copy(&built, &lib).unwrap_or_else(|e| panic!("{}: {e}", built.display()));
     lib
 }
 
+/// Both variants are built by one test, one after the other: they share the
+/// fixture's target directory.
 #[test]
-fn a_plugin_built_against_another_api_version_is_refused() {
-    let lib = skewed_plugin();
+fn plugins_built_against_another_api_are_refused_in_one_line() {
+    let lib = skewed_plugin(&[], "libskewed_version");
     let dir = tempdir();
     let out = run_on(
         &[pcap("ssh-guess.pcap")],
@@ -526,6 +535,41 @@ fn a_plugin_built_against_another_api_version_is_refused() {
         line.contains("0.99.0") && line.contains(weir_plugin_api::API_VERSION),
         "{line}"
     );
+    assert!(!dir.path().join("flows.ndjson").exists());
+
+    // Same version, another FlowRecord layout: abi_stable's check refuses it;
+    // its long report goes to a file in the output directory, not the terminal.
+    let lib = skewed_plugin(
+        &["--no-default-features", "--features", "layout-skew"],
+        "libskewed_layout",
+    );
+    let dir = tempdir();
+    let out = run_on(
+        &[pcap("ssh-guess.pcap")],
+        dir.path(),
+        &["--plugin".into(), lib.display().to_string()],
+    );
+    expect_code(&out, 1);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line, got:\n{stderr}");
+    assert!(
+        lines[0].contains(&lib.display().to_string()),
+        "{}",
+        lines[0]
+    );
+    let report = dir.path().join("plugin-abi-libskewed_layout.so.log");
+    assert!(
+        lines[0].contains(&report.display().to_string()),
+        "{}",
+        lines[0]
+    );
+    let text = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        text.lines().count() > 20,
+        "the full layout report is in the file"
+    );
+    assert!(text.contains("FlowRecord"), "the report names the type");
     assert!(!dir.path().join("flows.ndjson").exists());
 }
 

@@ -46,6 +46,7 @@ pub mod module;
 pub mod monitor;
 pub mod records;
 pub mod subscription;
+pub mod testing;
 pub mod time;
 
 pub use abi_stable;

@@ -286,7 +286,7 @@ pub struct FlowRecord<'a> {
     /// Tags, `|`-separated (empty when none).
     pub tags: RStr<'a>,
     /// Test fixture only (layout skew), see the crate's features.
-    #[cfg(feature = "abi-skew-fixture")]
+    #[cfg(feature = "abi-layout-skew-fixture")]
     pub skew: u64,
 }
 

@@ -521,3 +521,232 @@ fn tcp_state(e: &mut FlowEntry, flags: u8, dir: Direction) -> Option<EndReason> 
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::{Fragment, IpVersion};
+
+    const CLIENT: [u8; 4] = [10, 0, 0, 1];
+    const SERVER: [u8; 4] = [10, 0, 0, 2];
+
+    fn tcp(from_client: bool, flags: u8, payload: u32) -> Decoded {
+        let (mut c, mut s) = ([0u8; 16], [0u8; 16]);
+        c[..4].copy_from_slice(&CLIENT);
+        s[..4].copy_from_slice(&SERVER);
+        let (src_ip, dst_ip, src_port, dst_port) = if from_client {
+            (c, s, 40000, 80)
+        } else {
+            (s, c, 80, 40000)
+        };
+        Decoded {
+            ip_version: IpVersion::V4,
+            src_ip,
+            dst_ip,
+            proto: 6,
+            src_port,
+            dst_port,
+            vlan: [0; 2],
+            vlan_count: 0,
+            tcp_flags: flags,
+            payload_len: payload,
+            payload_offset: 54,
+            fragment: Fragment::None,
+            icmp_type: 0,
+            icmp_code: 0,
+        }
+    }
+
+    fn feed(t: &mut FlowTable, d: Decoded, secs: u64, events: &mut Vec<FlowEvent>) {
+        let facts = PacketFacts {
+            decoded: &d,
+            ts: Timestamp { secs, usecs: 0 },
+            wire_len: 60 + d.payload_len,
+        };
+        t.observe(&facts, secs, events);
+    }
+
+    fn kinds(events: &[FlowEvent]) -> Vec<&'static str> {
+        events
+            .iter()
+            .map(|e| match e {
+                FlowEvent::New(_) => "new",
+                FlowEvent::Update(_) => "update",
+                FlowEvent::Terminate(_) => "terminate",
+            })
+            .collect()
+    }
+
+    fn handshake_and_close(t: &mut FlowTable, start: u64, ev: &mut Vec<FlowEvent>) {
+        use tcp_flags::*;
+        feed(t, tcp(true, SYN, 0), start, ev);
+        feed(t, tcp(false, SYN | ACK, 0), start, ev);
+        feed(t, tcp(true, ACK, 0), start, ev);
+        feed(t, tcp(true, ACK | PSH, 100), start + 1, ev);
+        feed(t, tcp(false, ACK | PSH, 1000), start + 1, ev);
+        feed(t, tcp(true, FIN | ACK, 0), start + 2, ev);
+        feed(t, tcp(false, FIN | ACK, 0), start + 2, ev);
+        feed(t, tcp(true, ACK, 0), start + 2, ev);
+    }
+
+    #[test]
+    fn fin_both_ways_ends_the_flow_and_the_last_ack_still_counts() {
+        let mut t = FlowTable::new(FlowTableConfig::default());
+        let mut ev = Vec::new();
+        handshake_and_close(&mut t, 100, &mut ev);
+        assert_eq!(kinds(&ev), ["new", "update", "update", "terminate"]);
+        let mut flush = Vec::new();
+        t.collect_flush(120, &mut flush);
+        assert_eq!(flush.len(), 1);
+        let f = &flush[0];
+        assert_eq!(f.end_reason, EndReason::Fin);
+        assert_eq!(
+            (f.counters.az_packets, f.counters.za_packets),
+            (5, 3),
+            "final ACK counted"
+        );
+        assert_eq!((f.counters.az_payload, f.counters.za_payload), (100, 1000));
+        let want = state::INIT
+            | state::SEEN_SYN
+            | state::SEEN_SYN_ACK
+            | state::SEEN_SYN_ACK_ACK
+            | state::Z_END_SERVER
+            | state::SEEN_FIN
+            | state::TERMINATED;
+        assert_eq!(f.state, want);
+        assert!(t.is_empty());
+    }
+
+    #[test]
+    fn rst_ends_and_a_new_syn_starts_a_new_flow() {
+        use tcp_flags::*;
+        let mut t = FlowTable::new(FlowTableConfig::default());
+        let mut ev = Vec::new();
+        feed(&mut t, tcp(true, SYN, 0), 10, &mut ev);
+        feed(&mut t, tcp(false, RST | ACK, 0), 10, &mut ev);
+        feed(&mut t, tcp(true, SYN, 0), 11, &mut ev);
+        assert_eq!(kinds(&ev), ["new", "terminate", "new"]);
+        let mut flush = Vec::new();
+        t.collect_flush(60, &mut flush);
+        assert_eq!(flush.len(), 1, "the second flow is alive");
+        assert_eq!(flush[0].end_reason, EndReason::Rst);
+        assert_ne!(flush[0].state & state::SEEN_RST, 0);
+        assert_eq!(t.len(), 1);
+    }
+
+    #[test]
+    fn idle_flows_time_out_without_scanning() {
+        let mut t = FlowTable::new(FlowTableConfig {
+            idle_timeout_secs: 120,
+            ..FlowTableConfig::default()
+        });
+        let mut ev = Vec::new();
+        feed(&mut t, tcp(true, tcp_flags::ACK, 10), 1000, &mut ev);
+        feed(&mut t, tcp(true, tcp_flags::ACK, 10), 1050, &mut ev);
+        t.expire_idle(1169, &mut ev);
+        assert_eq!(t.len(), 1, "touched at 1050: alive until 1170");
+        t.expire_idle(1170, &mut ev);
+        assert!(t.is_empty());
+        assert!(
+            matches!(ev.last(), Some(FlowEvent::Terminate(s)) if s.end_reason == EndReason::Timeout)
+        );
+        let mut flush = Vec::new();
+        t.collect_flush(1200, &mut flush);
+        assert_eq!(flush[0].counters.az_packets, 2);
+        assert_ne!(flush[0].state & state::TIMEDOUT, 0);
+        assert_eq!(t.stats().timed_out, 1);
+    }
+
+    #[test]
+    fn long_flows_get_cumulative_interim_records() {
+        let mut t = FlowTable::new(FlowTableConfig {
+            active_timeout_secs: 300,
+            ..FlowTableConfig::default()
+        });
+        let mut ev = Vec::new();
+        let mut interim = Vec::new();
+        for s in (0..700).step_by(10) {
+            let now = 1000 + s;
+            feed(&mut t, tcp(true, tcp_flags::ACK, 1), now, &mut ev);
+            if now % 60 == 0 {
+                let mut flush = Vec::new();
+                t.collect_flush(now, &mut flush);
+                interim.extend(flush.into_iter().map(|f| (now, f)));
+            }
+        }
+        // Born at 1000: due at 1300, flushed at the 1320 boundary; next due 1620.
+        let at: Vec<u64> = interim.iter().map(|(now, _)| *now).collect();
+        assert_eq!(at, [1320, 1620]);
+        assert!(interim
+            .iter()
+            .all(|(_, f)| f.end_reason == EndReason::Active));
+        assert!(
+            interim[1].1.counters.az_packets > interim[0].1.counters.az_packets,
+            "cumulative"
+        );
+        assert_eq!(t.len(), 1, "an interim record does not end the flow");
+    }
+
+    #[test]
+    fn a_full_table_evicts_the_least_recently_active_flow() {
+        let mut t = FlowTable::new(FlowTableConfig {
+            max_flows: 2,
+            ..FlowTableConfig::default()
+        });
+        let mut ev = Vec::new();
+        let mut d = tcp(true, tcp_flags::ACK, 0);
+        for (i, port) in [1000u16, 1001, 1000, 1002].into_iter().enumerate() {
+            d.src_port = port;
+            feed(&mut t, d, 10 + i as u64, &mut ev);
+        }
+        assert_eq!(t.len(), 2);
+        assert_eq!(t.stats().evicted, 1);
+        let mut flush = Vec::new();
+        t.collect_flush(60, &mut flush);
+        assert_eq!(flush.len(), 1);
+        assert_eq!(flush[0].end_reason, EndReason::Evicted);
+        assert_eq!(
+            flush[0].key.a_port, 1001,
+            "port 1000 was touched again later"
+        );
+    }
+
+    #[test]
+    fn tags_reach_live_flows_only_and_are_bounded() {
+        let mut t = FlowTable::new(FlowTableConfig::default());
+        let mut ev = Vec::new();
+        feed(&mut t, tcp(true, tcp_flags::SYN, 0), 5, &mut ev);
+        let FlowEvent::New(snap) = &ev[0] else {
+            panic!("no new-flow event")
+        };
+        let handle = snap.handle;
+        assert!(t.tag(handle, "alpha"));
+        assert!(t.tag(handle, "alpha"), "a repeated tag is kept once");
+        assert!(t.tag(handle, "beta"));
+        assert!(
+            !t.tag(handle, &"x".repeat(60)),
+            "tags beyond 63 bytes are dropped"
+        );
+        assert!(
+            !t.tag(FlowHandle(handle.0 ^ 1), "gamma"),
+            "a stale generation is refused"
+        );
+        t.end_all(&mut ev);
+        let mut flush = Vec::new();
+        t.collect_flush(60, &mut flush);
+        assert_eq!(flush[0].tags.as_deref(), Some("alpha|beta"));
+        assert_eq!(flush[0].end_reason, EndReason::Eof);
+        assert!(!t.tag(handle, "late"));
+    }
+
+    #[test]
+    fn unsubscribed_events_are_not_produced() {
+        let mut t = FlowTable::new(FlowTableConfig {
+            events: FlowEvents(0),
+            ..FlowTableConfig::default()
+        });
+        let mut ev = Vec::new();
+        handshake_and_close(&mut t, 100, &mut ev);
+        assert!(ev.is_empty());
+    }
+}

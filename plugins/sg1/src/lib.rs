@@ -79,68 +79,22 @@ export_plugin! {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use weir_plugin_api::abi_stable::std_types::{RResult, RStr, RString};
-    use weir_plugin_api::{ApiError, FlowHandle, Guid, HostApi, IpBytes, NewAlert, Timestamp};
-
-    #[derive(Clone)]
-    struct NullHost;
-
-    impl HostApi for NullHost {
-        fn instance_id(&self) -> u32 {
-            0
-        }
-        fn timestamp(&self) -> Timestamp {
-            Timestamp::default()
-        }
-        fn output_dir(&self) -> RString {
-            RString::new()
-        }
-        fn log(&self, _level: LogLevel, _message: RStr<'_>) {}
-        fn register_alert_group(&self, _: Guid, _: RStr<'_>, _: RStr<'_>) -> RResult<(), ApiError> {
-            RResult::ROk(())
-        }
-        fn add_alert(&self, _alert: &NewAlert<'_>) -> RResult<(), ApiError> {
-            RResult::ROk(())
-        }
-        fn tag_flow(&self, _flow: FlowHandle, _tag: RStr<'_>) -> RResult<(), ApiError> {
-            RResult::ROk(())
-        }
-    }
-
-    fn flow(id: &str) -> FlowRecord<'_> {
-        FlowRecord {
-            handle: FlowHandle(1),
-            id: RStr::from_str(id),
-            proto: 6,
-            a_ip: IpBytes::from_ip_addr("192.168.1.2".parse().unwrap()),
-            a_port: 2964,
-            z_ip: IpBytes::from_ip_addr("209.216.249.58".parse().unwrap()),
-            z_port: 22,
-            vlan: [0; 2],
-            vlan_count: 0,
-            az_bytes: 0,
-            za_bytes: 0,
-            az_packets: 0,
-            za_packets: 0,
-            az_payload: 0,
-            za_payload: 0,
-            first_ts: Timestamp::default(),
-            last_ts: Timestamp::default(),
-            state: 0,
-            end_reason: weir_plugin_api::EndReason::Open,
-            tags: RStr::from_str(""),
-        }
-    }
+    use weir_plugin_api::testing::{flow_record, RecordingHost};
 
     #[test]
     fn line_is_the_flow_id_and_a_newline() {
-        let f = flow("06A:C0.A8.01.02:p-0B94_D1.D8.F9.3A:p-0016");
+        let f = flow_record(
+            "06A:C0.A8.01.02:p-0B94_D1.D8.F9.3A:p-0016",
+            6,
+            ("192.168.1.2", 2964),
+            ("209.216.249.58", 22),
+        );
         assert_eq!(line(&f), "06A:C0.A8.01.02:p-0B94_D1.D8.F9.3A:p-0016\n");
     }
 
     #[test]
     fn subscribes_to_new_flow_only() {
-        let m = Sg1::new(&Config::default(), HostHandle::new(NullHost)).unwrap();
+        let m = Sg1::new(&Config::default(), RecordingHost::new().handle()).unwrap();
         let sub = m.subscription();
         assert_eq!(sub.events, weir_plugin_api::FlowEvents::NEW_FLOW);
         assert!(!sub.filter);
@@ -150,7 +104,9 @@ mod tests {
     #[test]
     fn any_config_key_is_refused() {
         let config = Config::parse(r#"{"dir":"/tmp"}"#).unwrap();
-        let err = Sg1::new(&config, HostHandle::new(NullHost)).err().unwrap();
+        let err = Sg1::new(&config, RecordingHost::new().handle())
+            .err()
+            .unwrap();
         assert!(err.contains("\"dir\""), "{err}");
         assert!(!err.contains('\n'));
     }

@@ -123,43 +123,7 @@ export_plugin! {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::{Arc, Mutex};
-    use weir_plugin_api::abi_stable::std_types::{RResult, RStr, RString};
-    use weir_plugin_api::{ApiError, FlowHandle, Guid, HostApi, IpBytes, NewAlert, Timestamp};
-
-    #[derive(Clone)]
-    struct FakeHost {
-        id: u32,
-        dir: String,
-        logs: Arc<Mutex<Vec<String>>>,
-    }
-
-    impl HostApi for FakeHost {
-        fn instance_id(&self) -> u32 {
-            self.id
-        }
-        fn timestamp(&self) -> Timestamp {
-            Timestamp::default()
-        }
-        fn output_dir(&self) -> RString {
-            self.dir.as_str().into()
-        }
-        fn log(&self, level: LogLevel, message: RStr<'_>) {
-            self.logs
-                .lock()
-                .unwrap()
-                .push(format!("{} {}", level.as_str(), message));
-        }
-        fn register_alert_group(&self, _: Guid, _: RStr<'_>, _: RStr<'_>) -> RResult<(), ApiError> {
-            RResult::ROk(())
-        }
-        fn add_alert(&self, _alert: &NewAlert<'_>) -> RResult<(), ApiError> {
-            RResult::ROk(())
-        }
-        fn tag_flow(&self, _flow: FlowHandle, _tag: RStr<'_>) -> RResult<(), ApiError> {
-            RResult::ROk(())
-        }
-    }
+    use weir_plugin_api::testing::{flow_record, RecordingHost};
 
     /// A fresh, empty directory under the system temp dir.
     fn temp_dir(name: &str) -> PathBuf {
@@ -170,36 +134,14 @@ mod tests {
     }
 
     fn host(id: u32, dir: &Path) -> HostHandle {
-        HostHandle::new(FakeHost {
-            id,
-            dir: dir.to_str().unwrap().to_string(),
-            logs: Arc::default(),
-        })
+        RecordingHost::new()
+            .with_instance_id(id)
+            .with_output_dir(dir)
+            .handle()
     }
 
     fn flow(id: &str) -> FlowRecord<'_> {
-        FlowRecord {
-            handle: FlowHandle(1),
-            id: RStr::from_str(id),
-            proto: 17,
-            a_ip: IpBytes::from_ip_addr("10.0.0.1".parse().unwrap()),
-            a_port: 5353,
-            z_ip: IpBytes::from_ip_addr("10.0.0.2".parse().unwrap()),
-            z_port: 53,
-            vlan: [0; 2],
-            vlan_count: 0,
-            az_bytes: 0,
-            za_bytes: 0,
-            az_packets: 0,
-            za_packets: 0,
-            az_payload: 0,
-            za_payload: 0,
-            first_ts: Timestamp::default(),
-            last_ts: Timestamp::default(),
-            state: 0,
-            end_reason: weir_plugin_api::EndReason::Open,
-            tags: RStr::from_str(""),
-        }
+        flow_record(id, 17, ("10.0.0.1", 5353), ("10.0.0.2", 53))
     }
 
     #[test]

@@ -174,45 +174,8 @@ export_plugin! {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::{Arc, Mutex};
-    use weir_plugin_api::abi_stable::std_types::{RResult, RStr, RString};
-    use weir_plugin_api::{
-        ApiError, EndReason, FlowEvents, FlowHandle, Guid, HostApi, IpBytes, NewAlert,
-    };
-
-    #[derive(Clone)]
-    struct FakeHost {
-        id: u32,
-        dir: String,
-        logs: Arc<Mutex<Vec<String>>>,
-    }
-
-    impl HostApi for FakeHost {
-        fn instance_id(&self) -> u32 {
-            self.id
-        }
-        fn timestamp(&self) -> Timestamp {
-            Timestamp::default()
-        }
-        fn output_dir(&self) -> RString {
-            self.dir.as_str().into()
-        }
-        fn log(&self, level: LogLevel, message: RStr<'_>) {
-            self.logs
-                .lock()
-                .unwrap()
-                .push(format!("{} {}", level.as_str(), message));
-        }
-        fn register_alert_group(&self, _: Guid, _: RStr<'_>, _: RStr<'_>) -> RResult<(), ApiError> {
-            RResult::ROk(())
-        }
-        fn add_alert(&self, _alert: &NewAlert<'_>) -> RResult<(), ApiError> {
-            RResult::ROk(())
-        }
-        fn tag_flow(&self, _flow: FlowHandle, _tag: RStr<'_>) -> RResult<(), ApiError> {
-            RResult::ROk(())
-        }
-    }
+    use weir_plugin_api::testing::{flow_record, RecordingHost};
+    use weir_plugin_api::{EndReason, FlowEvents};
 
     fn temp_dir(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("weir-sg3-{}-{name}", std::process::id()));
@@ -222,40 +185,28 @@ mod tests {
     }
 
     fn host(id: u32, dir: &Path) -> HostHandle {
-        HostHandle::new(FakeHost {
-            id,
-            dir: dir.to_str().unwrap().to_string(),
-            logs: Arc::default(),
-        })
+        RecordingHost::new()
+            .with_instance_id(id)
+            .with_output_dir(dir)
+            .handle()
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn flow(
+    /// A flow flushed after a FIN: 1 packet and `bytes` bytes each way, first
+    /// and last packets at `first` and `last` seconds plus some microseconds
+    /// (the line's duration counts whole seconds only).
+    fn flushed(
         proto: u8,
-        a: &str,
-        a_port: u16,
-        z: &str,
-        z_port: u16,
+        a: (&str, u16),
+        z: (&str, u16),
         bytes: (u64, u64),
         first: u64,
         last: u64,
     ) -> FlowRecord<'static> {
         FlowRecord {
-            handle: FlowHandle(7),
-            id: RStr::from_str("unused"),
-            proto,
-            a_ip: IpBytes::from_ip_addr(a.parse().unwrap()),
-            a_port,
-            z_ip: IpBytes::from_ip_addr(z.parse().unwrap()),
-            z_port,
-            vlan: [0; 2],
-            vlan_count: 0,
             az_bytes: bytes.0,
             za_bytes: bytes.1,
             az_packets: 1,
             za_packets: 1,
-            az_payload: 0,
-            za_payload: 0,
             first_ts: Timestamp {
                 secs: first,
                 usecs: 250,
@@ -264,21 +215,18 @@ mod tests {
                 secs: last,
                 usecs: 10,
             },
-            state: 0,
             end_reason: EndReason::Fin,
-            tags: RStr::from_str(""),
+            ..flow_record("unused", proto, a, z)
         }
     }
 
     // Expected strings produced by Lua/C `string.format` with the sample's format.
     #[test]
     fn flush_line_matches_lua_format() {
-        let f = flow(
+        let f = flushed(
             6,
-            "192.168.1.2",
-            2964,
-            "209.216.249.58",
-            22,
+            ("192.168.1.2", 2964),
+            ("209.216.249.58", 22),
             (1000, 234),
             1_427_726_689,
             1_427_726_694,
@@ -288,12 +236,10 @@ mod tests {
             "    1    06  192.168.1.2     2964   209.216.249.58  22           1234 Mon Mar 30 14:44:49 2015      5 secs\n"
         );
         // Wider values than the columns push the line right, as in C.
-        let g = flow(
+        let g = flushed(
             0x3A,
-            "2001:db8::1",
-            0,
-            "2001:db8::ffff:1",
-            0,
+            ("2001:db8::1", 0),
+            ("2001:db8::ffff:1", 0),
             (123_456_000, 789),
             0,
             0,
@@ -322,7 +268,7 @@ mod tests {
         std::fs::write(dir.join("fdetails.2"), "stale\n").unwrap();
         let mut m = Sg3::new(&Config::default(), host(2, &dir)).unwrap();
         assert_eq!(m.path(), dir.join("fdetails.2"));
-        let f = flow(17, "10.0.0.1", 5353, "10.0.0.2", 53, (60, 120), 60, 61);
+        let f = flushed(17, ("10.0.0.1", 5353), ("10.0.0.2", 53), (60, 120), 60, 61);
         m.on_begin_flush(Timestamp::from_secs(120));
         m.on_flush(&f);
         m.on_flush(&f);

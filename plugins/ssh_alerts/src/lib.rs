@@ -139,121 +139,36 @@ export_plugin! {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::{Arc, Mutex};
-    use weir_plugin_api::abi_stable::std_types::{RResult, RStr, RString};
-    use weir_plugin_api::{
-        ApiError, EndReason, FlowEvents, FlowHandle, HostApi, IpBytes, NewAlert, Timestamp,
-    };
+    use weir_plugin_api::testing::{flow_record, RecordingHost};
+    use weir_plugin_api::{EndReason, FlowEvents, Timestamp};
 
-    /// Everything the plugin asked of the host, as text.
-    #[derive(Clone, Default)]
-    struct FakeHost {
-        calls: Arc<Mutex<Vec<String>>>,
-        refuse_alerts: bool,
-        refuse_groups: bool,
-        id: u32,
-    }
-
-    impl FakeHost {
-        fn calls(&self) -> Vec<String> {
-            self.calls.lock().unwrap().clone()
-        }
-    }
-
-    impl HostApi for FakeHost {
-        fn instance_id(&self) -> u32 {
-            self.id
-        }
-        fn timestamp(&self) -> Timestamp {
-            Timestamp::default()
-        }
-        fn output_dir(&self) -> RString {
-            RString::new()
-        }
-        fn log(&self, level: LogLevel, message: RStr<'_>) {
-            self.calls
-                .lock()
-                .unwrap()
-                .push(format!("log {} {}", level.as_str(), message));
-        }
-        fn register_alert_group(
-            &self,
-            guid: Guid,
-            name: RStr<'_>,
-            description: RStr<'_>,
-        ) -> RResult<(), ApiError> {
-            self.calls
-                .lock()
-                .unwrap()
-                .push(format!("group {guid} {name} / {description}"));
-            if self.refuse_groups {
-                RResult::RErr(ApiError::GroupConflict)
-            } else {
-                RResult::ROk(())
-            }
-        }
-        fn add_alert(&self, a: &NewAlert<'_>) -> RResult<(), ApiError> {
-            self.calls.lock().unwrap().push(format!(
-                "alert {} flow={} sigid={} class={} prio={} msg={} status={}",
-                a.group,
-                a.flow.map_or("-", |f| f.id()),
-                a.sigid,
-                a.classification,
-                a.priority,
-                a.message,
-                a.status
-            ));
-            if self.refuse_alerts {
-                RResult::RErr(ApiError::UnknownAlertGroup)
-            } else {
-                RResult::ROk(())
-            }
-        }
-        fn tag_flow(&self, _flow: FlowHandle, _tag: RStr<'_>) -> RResult<(), ApiError> {
-            RResult::ROk(())
-        }
-    }
-
+    /// A TCP flow from 192.168.1.2 to 209.216.249.58 flushed after a FIN,
+    /// with 1 packet and `az`/`za` bytes each way.
     fn flow(id: &'static str, a_port: u16, z_port: u16, az: u64, za: u64) -> FlowRecord<'static> {
         FlowRecord {
-            handle: FlowHandle(3),
-            id: RStr::from_str(id),
-            proto: 6,
-            a_ip: IpBytes::from_ip_addr("192.168.1.2".parse().unwrap()),
-            a_port,
-            z_ip: IpBytes::from_ip_addr("209.216.249.58".parse().unwrap()),
-            z_port,
-            vlan: [0; 2],
-            vlan_count: 0,
             az_bytes: az,
             za_bytes: za,
             az_packets: 1,
             za_packets: 1,
-            az_payload: 0,
-            za_payload: 0,
             first_ts: Timestamp::from_secs(100),
             last_ts: Timestamp::from_secs(101),
-            state: 0,
             end_reason: EndReason::Fin,
-            tags: RStr::from_str(""),
+            ..flow_record(id, 6, ("192.168.1.2", a_port), ("209.216.249.58", z_port))
         }
     }
 
-    fn monitor(config: &str, host: &FakeHost) -> Result<SshAlerts, String> {
-        SshAlerts::new(
-            &Config::parse(config).unwrap(),
-            HostHandle::new(host.clone()),
-        )
+    fn monitor(config: &str, host: &RecordingHost) -> Result<SshAlerts, String> {
+        SshAlerts::new(&Config::parse(config).unwrap(), host.handle())
     }
 
     #[test]
     fn registers_its_group_at_construction() {
-        let host = FakeHost::default();
+        let host = RecordingHost::new();
         let m = monitor("", &host).unwrap();
         assert_eq!(m.threshold(), DEFAULT_THRESHOLD);
         assert_eq!(
             host.calls(),
-            ["group {0409EAC7-1E60-43D3-C0FA-A87429F99728} SSH Alerts / Alerts on SSH login and transfer"]
+            ["register {0409EAC7-1E60-43D3-C0FA-A87429F99728} SSH Alerts / Alerts on SSH login and transfer"]
         );
         assert_eq!(m.subscription().events, FlowEvents::FLUSH);
         assert!(!m.subscription().filter);
@@ -261,10 +176,7 @@ mod tests {
 
     #[test]
     fn small_ssh_session_logs_and_raises_both_alerts() {
-        let host = FakeHost {
-            id: 1,
-            ..FakeHost::default()
-        };
+        let host = RecordingHost::new().with_instance_id(1);
         let mut m = monitor("", &host).unwrap();
         let f = flow(
             "06A:C0.A8.01.02:p-0B94_D1.D8.F9.3A:p-0016",
@@ -283,18 +195,18 @@ mod tests {
         assert_eq!(
             calls[2],
             "alert {0409EAC7-1E60-43D3-C0FA-A87429F99728} flow=06A:C0.A8.01.02:p-0B94_D1.D8.F9.3A:p-0016 \
-             sigid=SSHXFER class= prio=1 msg=ssh session transferring 999 bytes, check it out status="
+             sigid=SSHXFER class= prio=1 status= msg=ssh session transferring 999 bytes, check it out"
         );
         assert_eq!(
             calls[3],
             "alert {5E97C3A3-41DB-4E34-92C3-87C904FAB83E} flow=06A:C0.A8.01.02:p-0B94_D1.D8.F9.3A:p-0016 \
-             sigid=SSHXFER class=attack prio=1 msg=ssh session transferring 999 bytes, check it out status=FIRE"
+             sigid=SSHXFER class=attack prio=1 status=FIRE msg=ssh session transferring 999 bytes, check it out"
         );
     }
 
     #[test]
     fn threshold_is_strict_and_configurable() {
-        let host = FakeHost::default();
+        let host = RecordingHost::new();
         let mut m = monitor(r#"{"threshold":"2000"}"#, &host).unwrap();
         m.on_flush(&flow("x", 22, 40000, 1000, 1000)); // 2000: not below.
         assert_eq!(host.calls().len(), 2); // group + log
@@ -304,7 +216,7 @@ mod tests {
 
     #[test]
     fn port_22_only_not_the_lua_substring_match() {
-        let host = FakeHost::default();
+        let host = RecordingHost::new();
         let mut m = monitor("", &host).unwrap();
         // Lua's `match("p-0016")` would accept these keys: they contain "0016".
         // NetFlow ifindex 0x16 and an IPv6 address with a 0016 group.
@@ -330,7 +242,7 @@ mod tests {
 
     #[test]
     fn fires_again_on_interim_flushes() {
-        let host = FakeHost::default();
+        let host = RecordingHost::new();
         let mut m = monitor("", &host).unwrap();
         let mut f = flow("long", 50000, 22, 10, 10);
         f.end_reason = EndReason::Active;
@@ -347,10 +259,7 @@ mod tests {
 
     #[test]
     fn alert_errors_are_logged() {
-        let host = FakeHost {
-            refuse_alerts: true,
-            ..FakeHost::default()
-        };
+        let host = RecordingHost::new().refusing_alerts();
         let mut m = monitor("", &host).unwrap();
         m.on_flush(&flow("x", 22, 40000, 1, 1));
         let errors: Vec<_> = host
@@ -365,22 +274,19 @@ mod tests {
 
     #[test]
     fn constructor_errors() {
-        let err = monitor(r#"{"treshold":5}"#, &FakeHost::default())
+        let err = monitor(r#"{"treshold":5}"#, &RecordingHost::new())
             .err()
             .unwrap();
         assert!(err.contains("\"treshold\""), "{err}");
-        let err = monitor(r#"{"threshold":"lots"}"#, &FakeHost::default())
+        let err = monitor(r#"{"threshold":"lots"}"#, &RecordingHost::new())
             .err()
             .unwrap();
         assert!(err.starts_with("threshold:"), "{err}");
-        let err = monitor(r#"{"threshold":-1}"#, &FakeHost::default())
+        let err = monitor(r#"{"threshold":-1}"#, &RecordingHost::new())
             .err()
             .unwrap();
         assert!(err.starts_with("threshold:"), "{err}");
-        let refusing = FakeHost {
-            refuse_groups: true,
-            ..FakeHost::default()
-        };
+        let refusing = RecordingHost::new().refusing_groups();
         let err = monitor("", &refusing).err().unwrap();
         assert!(
             err.contains("cannot register alert group {0409EAC7-1E60-43D3-C0FA-A87429F99728}"),

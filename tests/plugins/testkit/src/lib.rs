@@ -453,57 +453,8 @@ export_plugin! {
 mod tests {
     use super::*;
     use std::panic::{catch_unwind, AssertUnwindSafe};
-    use weir_plugin_api::abi_stable::std_types::{RResult, RStr, RString};
-    use weir_plugin_api::{
-        ApiError, EndReason, FlowEvents, FlowHandle, Guid, HostApi, IpBytes, NewAlert,
-    };
-
-    #[derive(Clone, Default)]
-    struct FakeHost {
-        calls: Arc<Mutex<Vec<String>>>,
-        refuse_tags: bool,
-    }
-
-    impl FakeHost {
-        fn calls(&self) -> Vec<String> {
-            self.calls.lock().unwrap().clone()
-        }
-    }
-
-    impl HostApi for FakeHost {
-        fn instance_id(&self) -> u32 {
-            0
-        }
-        fn timestamp(&self) -> Timestamp {
-            Timestamp::default()
-        }
-        fn output_dir(&self) -> RString {
-            RString::new()
-        }
-        fn log(&self, level: LogLevel, message: RStr<'_>) {
-            self.calls
-                .lock()
-                .unwrap()
-                .push(format!("log {} {}", level.as_str(), message));
-        }
-        fn register_alert_group(&self, _: Guid, _: RStr<'_>, _: RStr<'_>) -> RResult<(), ApiError> {
-            RResult::ROk(())
-        }
-        fn add_alert(&self, _alert: &NewAlert<'_>) -> RResult<(), ApiError> {
-            RResult::ROk(())
-        }
-        fn tag_flow(&self, flow: FlowHandle, tag: RStr<'_>) -> RResult<(), ApiError> {
-            self.calls
-                .lock()
-                .unwrap()
-                .push(format!("tag {} {}", flow.0, tag));
-            if self.refuse_tags {
-                RResult::RErr(ApiError::InvalidArgument)
-            } else {
-                RResult::ROk(())
-            }
-        }
-    }
+    use weir_plugin_api::testing::{flow_record, RecordingHost};
+    use weir_plugin_api::{EndReason, FlowEvents, FlowHandle};
 
     fn temp_dir(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("weir-testkit-{}-{name}", std::process::id()));
@@ -520,6 +471,7 @@ mod tests {
         Config::parse(&serde_json::Value::Object(map).to_string()).unwrap()
     }
 
+    /// A TCP flow from 10.0.0.1 to 10.0.0.2 with handle 42.
     fn flow(
         id: &'static str,
         a_port: u16,
@@ -528,25 +480,8 @@ mod tests {
     ) -> FlowRecord<'static> {
         FlowRecord {
             handle: FlowHandle(42),
-            id: RStr::from_str(id),
-            proto: 6,
-            a_ip: IpBytes::from_ip_addr("10.0.0.1".parse().unwrap()),
-            a_port,
-            z_ip: IpBytes::from_ip_addr("10.0.0.2".parse().unwrap()),
-            z_port,
-            vlan: [0; 2],
-            vlan_count: 0,
-            az_bytes: 0,
-            za_bytes: 0,
-            az_packets: 0,
-            za_packets: 0,
-            az_payload: 0,
-            za_payload: 0,
-            first_ts: Timestamp::default(),
-            last_ts: Timestamp::default(),
-            state: 0,
             end_reason,
-            tags: RStr::from_str(""),
+            ..flow_record(id, 6, ("10.0.0.1", a_port), ("10.0.0.2", z_port))
         }
     }
 
@@ -559,10 +494,9 @@ mod tests {
         let dir = temp_dir("record");
         let path = dir.join("rec.txt");
         std::fs::write(&path, "earlier\n").unwrap();
-        let host = FakeHost::default();
         let (mut engine, mut flows) = build(
             &config(&[("record", path.to_str().unwrap())]),
-            HostHandle::new(host),
+            RecordingHost::new().handle(),
         )
         .unwrap();
         let f = flow("F1", 40000, 80, EndReason::Open);
@@ -591,8 +525,7 @@ mod tests {
 
     #[test]
     fn subscriptions() {
-        let (engine, flows) =
-            build(&Config::default(), HostHandle::new(FakeHost::default())).unwrap();
+        let (engine, flows) = build(&Config::default(), RecordingHost::new().handle()).unwrap();
         assert_eq!(
             engine.subscription(),
             EngineSubscription {
@@ -609,7 +542,7 @@ mod tests {
         let dir = temp_dir("panic");
         let path = dir.join("rec.txt");
         let c = config(&[("panic_in", "on_flush"), ("record", path.to_str().unwrap())]);
-        let (_engine, mut flows) = build(&c, HostHandle::new(FakeHost::default())).unwrap();
+        let (_engine, mut flows) = build(&c, RecordingHost::new().handle()).unwrap();
         let f = flow("F2", 1, 2, EndReason::Eof);
         flows.on_new_flow(&f); // not the named callback
         let err = catch_unwind(AssertUnwindSafe(|| flows.on_flush(&f))).unwrap_err();
@@ -630,7 +563,7 @@ mod tests {
             assert_eq!(Callback::from_name(cb.name()), Some(cb));
             let c = config(&[("panic_in", cb.name())]);
             let outcome = catch_unwind(AssertUnwindSafe(|| {
-                let (mut e, mut m) = build(&c, HostHandle::new(FakeHost::default())).unwrap();
+                let (mut e, mut m) = build(&c, RecordingHost::new().handle()).unwrap();
                 m.on_new_flow(&f);
                 m.on_update(&f);
                 m.on_terminate(&f);
@@ -651,7 +584,7 @@ mod tests {
     #[test]
     fn constructor_panic_and_refusal_through_the_export_path() {
         use weir_plugin_api::export::construct;
-        let host = || HostHandle::new(FakeHost::default());
+        let host = || RecordingHost::new().handle();
         let outcome = construct(r#"{"panic_in":"constructor"}"#.into(), host(), new_instance);
         assert_eq!(
             outcome
@@ -677,7 +610,7 @@ mod tests {
 
     #[test]
     fn votes() {
-        let host = || HostHandle::new(FakeHost::default());
+        let host = || RecordingHost::new().handle();
         let (_, mut all) = build(&config(&[("vote", "drop")]), host()).unwrap();
         assert_eq!(
             all.flush_filter(&flow("a", 1, 2, EndReason::Fin)),
@@ -711,17 +644,12 @@ mod tests {
 
     #[test]
     fn tags_new_flows_and_logs_refusals() {
-        let host = FakeHost::default();
-        let (_, mut flows) =
-            build(&config(&[("tag", "seen")]), HostHandle::new(host.clone())).unwrap();
+        let host = RecordingHost::new();
+        let (_, mut flows) = build(&config(&[("tag", "seen")]), host.handle()).unwrap();
         flows.on_new_flow(&flow("F3", 1, 2, EndReason::Open));
         assert_eq!(host.calls(), ["tag 42 seen"]);
-        let refusing = FakeHost {
-            refuse_tags: true,
-            ..FakeHost::default()
-        };
-        let (_, mut flows) =
-            build(&config(&[("tag", "x")]), HostHandle::new(refusing.clone())).unwrap();
+        let refusing = RecordingHost::new().refusing_tags();
+        let (_, mut flows) = build(&config(&[("tag", "x")]), refusing.handle()).unwrap();
         flows.on_new_flow(&flow("F4", 1, 2, EndReason::Open));
         let calls = refusing.calls();
         assert_eq!(calls.len(), 2);
@@ -735,7 +663,7 @@ mod tests {
     fn sleeps_in_new_flow_and_flush() {
         let (_, mut flows) = build(
             &config(&[("sleep_ms", "30")]),
-            HostHandle::new(FakeHost::default()),
+            RecordingHost::new().handle(),
         )
         .unwrap();
         let f = flow("F", 1, 2, EndReason::Fin);
@@ -755,7 +683,7 @@ mod tests {
         );
         build(
             &Config::parse(&text).unwrap(),
-            HostHandle::new(FakeHost::default()),
+            RecordingHost::new().handle(),
         )
         .unwrap();
         let echoed: serde_json::Value =
@@ -766,9 +694,7 @@ mod tests {
         std::fs::remove_file(&path).unwrap();
         let c = config(&[("echo_config", path.to_str().unwrap()), ("refuse", "no")]);
         assert_eq!(
-            build(&c, HostHandle::new(FakeHost::default()))
-                .err()
-                .as_deref(),
+            build(&c, RecordingHost::new().handle()).err().as_deref(),
             Some("no")
         );
         assert!(path.exists());
@@ -789,7 +715,7 @@ mod tests {
             (&[("echo_config", "/nonexistent/weir/echo")], "echo_config:"),
         ];
         for (pairs, expected) in cases {
-            let err = build(&config(pairs), HostHandle::new(FakeHost::default()))
+            let err = build(&config(pairs), RecordingHost::new().handle())
                 .err()
                 .unwrap();
             assert!(err.contains(expected), "{pairs:?}: {err}");
