@@ -212,3 +212,32 @@ fn vlans_split_flows_that_tshark_merges() {
         assert_eq!(packets * 3, frames, "{f}");
     }
 }
+
+/// Flows are sharded over packet workers by a symmetric hash; the outputs must
+/// not depend on how many there are.
+#[test]
+fn worker_count_does_not_change_the_flows() {
+    for name in [
+        "web-browse-2013.pcap",
+        "home-lan-mixed.pcap",
+        "vlan-qinq-http.pcap",
+        "alexa-app-mixed.pcapng",
+    ] {
+        let one = tempdir();
+        let three = tempdir();
+        expect_code(&run_on(&[pcap(name)], one.path(), &[]), 0);
+        expect_code(
+            &run_on(
+                &[pcap(name)],
+                three.path(),
+                &["--workers".into(), "3".into()],
+            ),
+            0,
+        );
+        let a = std::fs::read_to_string(one.path().join("flows.ndjson")).unwrap();
+        let b = std::fs::read_to_string(three.path().join("flows.ndjson")).unwrap();
+        assert!(!a.is_empty());
+        assert_eq!(a, b, "{name}: flows.ndjson differs between 1 and 3 workers");
+        assert_eq!(summary(three.path())["workers"], 3);
+    }
+}

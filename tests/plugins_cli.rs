@@ -283,11 +283,15 @@ fn a_panicking_plugin_is_disabled_and_the_others_run_on() {
         let out = run_on(&[pcap("http-bro-org.pcap")], &dir, &extra);
         expect_code(&out, 3);
         let stderr = String::from_utf8_lossy(&out.stderr);
+        let reports: Vec<&str> = stderr.lines().filter(|l| l.starts_with("weir:")).collect();
+        assert_eq!(reports.len(), 1, "one line about the panic, got:\n{stderr}");
+        let want = format!(
+            "weir: plugin testkit#0 panicked in {callback}: testkit panic in {callback} (at "
+        );
         assert!(
-            stderr
-                .lines()
-                .any(|l| l.contains("testkit#0") && l.contains(callback) && l.contains("disabled")),
-            "no report naming plugin, instance and callback:\n{stderr}"
+            reports[0].starts_with(&want) && reports[0].ends_with("instance disabled"),
+            "{}",
+            reports[0]
         );
         let s = summary(&dir);
         let tk = s["plugins"]
@@ -473,14 +477,10 @@ fn bad_configs_are_usage_errors_and_refusals_stop_before_reading() {
         let out = run_on(&[pcap("ssh-guess.pcap")], &out_dir, &arg("testkit", config));
         expect_code(&out, 1);
         let stderr = String::from_utf8_lossy(&out.stderr);
-        let lines: Vec<&str> = stderr
-            .lines()
-            .filter(|l| !l.starts_with("thread") && !l.starts_with("note:"))
-            .collect();
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "one line, got:\n{stderr}");
         assert!(
-            lines
-                .iter()
-                .any(|l| l.contains("libweir_plugin_testkit.so") && l.contains(needle)),
+            lines[0].contains("libweir_plugin_testkit.so") && lines[0].contains(needle),
             "{stderr}"
         );
         assert!(
@@ -628,4 +628,39 @@ fn a_closed_stderr_does_not_hang_the_run() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     assert_eq!(summary(dir.path())["plugins"][0]["disabled"], true);
+}
+
+#[test]
+fn flow_monitors_attach_to_session_groups_by_name() {
+    let dir = tempdir();
+    let record = dir.path().join("record.txt");
+    let out = run_on(
+        &[pcap("ssh-guess.pcap")],
+        &dir.path().join("ok"),
+        &arg(
+            "testkit",
+            &format!("group=ip FLOWS,record={}", record.display()),
+        ),
+    );
+    expect_code(&out, 0);
+    let news = std::fs::read_to_string(&record)
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with("new "))
+        .count();
+    assert_eq!(news, 11, "ssh-guess has 11 flows (tshark)");
+    assert_eq!(tsv(&oracle("ssh-guess").join("conv_tcp.tsv")).len(), 11);
+
+    let out = run_on(
+        &[pcap("ssh-guess.pcap")],
+        &dir.path().join("bad"),
+        &arg("testkit", "group=no such group"),
+    );
+    expect_code(&out, 1);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("unknown session group name \"no such group\""),
+        "{stderr}"
+    );
 }

@@ -2,14 +2,13 @@
 //! [`crate::export_plugin!`] macro and the helpers it expands to.
 
 use std::fmt::Display;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use abi_stable::std_types::{RResult, RStr, RString};
 
 use crate::config::Config;
+use crate::guard::catch_quietly;
 use crate::host::HostHandle;
 use crate::module::{Monitors, PluginInstance};
-use crate::monitor::panic_message;
 
 /// Runs a plugin constructor on the plugin's side of the boundary: parses the
 /// configuration, calls `ctor` inside `catch_unwind`, and turns any error or
@@ -20,16 +19,14 @@ pub fn construct<E: Display>(
     host: HostHandle,
     ctor: fn(&Config, HostHandle) -> Result<Monitors, E>,
 ) -> RResult<PluginInstance, RString> {
-    let outcome = catch_unwind(AssertUnwindSafe(|| {
+    let outcome = catch_quietly(|| {
         let config = Config::parse(config.as_str()).map_err(|e| e.to_string())?;
         ctor(&config, host).map_err(|e| e.to_string())
-    }));
+    });
     match outcome {
         Ok(Ok(monitors)) => RResult::ROk(monitors.into_instance()),
         Ok(Err(reason)) => RResult::RErr(reason.into()),
-        Err(payload) => {
-            RResult::RErr(format!("constructor panicked: {}", panic_message(&*payload)).into())
-        }
+        Err(report) => RResult::RErr(format!("constructor panicked: {report}").into()),
     }
 }
 

@@ -6,6 +6,9 @@ use crate::records::Guid;
 /// Session group: IP flows (the only built-in session group).
 pub const IP_FLOWS: Guid = Guid::from_u128(0x99A78737_4B41_4387_8F31_8077DB917336);
 
+/// The built-in session groups: (GUID, name).
+pub const BUILTIN_SESSION_GROUPS: [(Guid, &str); 1] = [(IP_FLOWS, "IP Flows")];
+
 /// Alert group: external IDS alerts (Snort/Suricata), "External IDS".
 pub const ALERT_EXTERNAL_IDS: Guid = Guid::from_u128(0x9AFD8C08_07EB_47E0_BF05_28B4A7AE8DC9);
 /// Alert group: blacklist alerts ("Blacklist", Trisul's Badfellas).

@@ -40,6 +40,7 @@
 
 pub mod config;
 pub mod export;
+pub mod guard;
 pub mod guid;
 pub mod host;
 pub mod module;

@@ -14,11 +14,10 @@
 //! call plugins. A slow callback slows the run when reading files (lossless
 //! back-pressure); it never corrupts or reorders events.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
-
 use abi_stable::sabi_trait;
 use abi_stable::std_types::{RBox, RResult, RString};
 
+use crate::guard::catch_quietly;
 use crate::records::{FlowRecord, Timestamp, Vote};
 use crate::subscription::{EngineSubscription, FlowSubscription};
 
@@ -181,37 +180,24 @@ impl<M> Guarded<M> {
                 format!("{callback}: instance disabled by an earlier panic").into(),
             );
         }
-        match catch_unwind(AssertUnwindSafe(|| f(&mut self.inner))) {
+        match catch_quietly(|| f(&mut self.inner)) {
             Ok(value) => RResult::ROk(value),
-            Err(payload) => {
+            Err(report) => {
                 self.poisoned = true;
-                RResult::RErr(
-                    format!("panicked in {callback}: {}", panic_message(&*payload)).into(),
-                )
+                RResult::RErr(format!("panicked in {callback}: {report}").into())
             }
         }
     }
 
     fn call_ref<T>(&self, callback: &str, f: impl FnOnce(&M) -> T) -> CallResult<T> {
-        match catch_unwind(AssertUnwindSafe(|| f(&self.inner))) {
+        match catch_quietly(|| f(&self.inner)) {
             Ok(value) => RResult::ROk(value),
-            Err(payload) => RResult::RErr(
-                format!("panicked in {callback}: {}", panic_message(&*payload)).into(),
-            ),
+            Err(report) => RResult::RErr(format!("panicked in {callback}: {report}").into()),
         }
     }
 }
 
-/// The text of a panic payload (`&str` or `String`), or a placeholder.
-pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "non-string panic payload".to_string()
-    }
-}
+pub use crate::guard::panic_message;
 
 impl<M: EngineMonitor> EngineMonitorFfi for Guarded<M> {
     fn subscription(&self) -> CallResult<EngineSubscription> {

@@ -4,6 +4,7 @@
 //! the events somebody asked for: a callback nobody subscribed to costs
 //! nothing on the packet path (Retina's idea).
 
+use abi_stable::std_types::RStr;
 use abi_stable::StableAbi;
 
 use crate::records::Guid;
@@ -51,8 +52,12 @@ impl std::ops::BitOr for FlowEvents {
 #[repr(C)]
 #[derive(StableAbi, Clone, Copy, PartialEq, Eq, Debug)]
 pub struct FlowSubscription {
-    /// Session group (only [`crate::guid::IP_FLOWS`] exists so far).
+    /// Session group by GUID (only [`crate::guid::IP_FLOWS`] exists so far);
+    /// ignored when `group_name` is not empty.
     pub group: Guid,
+    /// Session group by name: matched without regard to case as a substring of
+    /// the group names (Trisul's `*_name_match`); empty to attach by GUID.
+    pub group_name: RStr<'static>,
     /// Callbacks wanted.
     pub events: FlowEvents,
     /// Whether the monitor votes in the flush filter (`flush_filter` is called).
@@ -64,6 +69,7 @@ impl FlowSubscription {
     pub const fn ip_flows() -> FlowSubscription {
         FlowSubscription {
             group: crate::guid::IP_FLOWS,
+            group_name: RStr::from_str(""),
             events: FlowEvents(0),
             filter: false,
         }
@@ -71,10 +77,17 @@ impl FlowSubscription {
 
     /// Every callback, including the flush filter.
     pub const fn everything() -> FlowSubscription {
+        FlowSubscription::ip_flows().with(FlowEvents::ALL).filter()
+    }
+
+    /// Subscribes to the session group whose name contains `name` (any case),
+    /// e.g. `"ip flows"`; the engine refuses the plugin if none matches.
+    pub const fn group_named(name: &'static str) -> FlowSubscription {
         FlowSubscription {
-            group: crate::guid::IP_FLOWS,
-            events: FlowEvents::ALL,
-            filter: true,
+            group: Guid([0; 16]),
+            group_name: RStr::from_str(name),
+            events: FlowEvents(0),
+            filter: false,
         }
     }
 

@@ -9,8 +9,8 @@
 //! its `flows.ndjson` line → flow `on_end_flush` → engine `on_end_flush`.
 //! A flow is dropped when at least one instance votes `Drop` and none votes
 //! `Keep`; a dropped flow is neither written nor seen by any `on_flush`.
-//! The flows of one flush are sorted by first time, then id, then handle, so
-//! the output does not depend on how flows were sharded.
+//! The flows of one flush are sorted by first time, id, VLANs and last time,
+//! so the output does not depend on how flows were sharded over workers.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -141,8 +141,21 @@ impl<W: Write> Coordinator<W> {
 
     fn flush(&mut self, ts: Timestamp, mut flows: Vec<FlowSnapshot>, stats: &mut CoordinatorStats) {
         stats.flushes += 1;
+        // Handles name the worker, so they break ties only after everything
+        // that does not depend on sharding.
         flows.sort_by(|a, b| {
-            (a.first_ts, a.id.as_str(), a.handle.0).cmp(&(b.first_ts, b.id.as_str(), b.handle.0))
+            let key = |f: &FlowSnapshot| {
+                (
+                    f.first_ts,
+                    f.key.vlan_count,
+                    f.key.vlan,
+                    f.last_ts,
+                    f.handle.0,
+                )
+            };
+            (a.first_ts, a.id.as_str())
+                .cmp(&(b.first_ts, b.id.as_str()))
+                .then_with(|| key(a).cmp(&key(b)))
         });
         let flows = Arc::new(flows);
         for inst in self

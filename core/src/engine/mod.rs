@@ -375,7 +375,7 @@ impl Engine {
             .map_err(|_| EngineError::Thread("coordinator failed".into()))?;
         for (w, t) in worker_threads.into_iter().enumerate() {
             if let Err(payload) = t.join() {
-                let msg = weir_plugin_api::monitor::panic_message(&*payload);
+                let msg = weir_plugin_api::guard::panic_message(&*payload);
                 summary
                     .error
                     .get_or_insert(format!("packet worker {w} failed: {msg}"));

@@ -114,12 +114,7 @@ impl RunningInstance {
             None => None,
         };
         if let Some(sub) = &flow_sub {
-            if sub.group != weir_plugin_api::guid::IP_FLOWS {
-                return Err(format!(
-                    "flow monitor subscribes to unknown session group {}",
-                    sub.group
-                ));
-            }
+            session_group(sub)?;
         }
         let (tx, rx) = bounded(queue_depth.max(1));
         let stats = Arc::new(InstanceStats::default());
@@ -209,6 +204,31 @@ impl Drop for RunningInstance {
     }
 }
 
+/// The session group a flow subscription names, by name (any case, a
+/// substring of the group's name) or else by GUID.
+pub fn session_group(sub: &FlowSubscription) -> Result<weir_plugin_api::Guid, String> {
+    let groups = weir_plugin_api::guid::BUILTIN_SESSION_GROUPS;
+    let name = sub.group_name.as_str();
+    let found = if name.is_empty() {
+        groups.iter().find(|(g, _)| *g == sub.group)
+    } else {
+        let wanted = name.to_lowercase();
+        groups
+            .iter()
+            .find(|(_, n)| n.to_lowercase().contains(&wanted))
+    };
+    match (found, name.is_empty()) {
+        (Some((g, _)), _) => Ok(*g),
+        (None, true) => Err(format!(
+            "flow monitor subscribes to unknown session group {}",
+            sub.group
+        )),
+        (None, false) => Err(format!(
+            "flow monitor subscribes to unknown session group name {name:?}"
+        )),
+    }
+}
+
 struct Runner {
     state: Arc<InstanceState>,
     stats: Arc<InstanceStats>,
@@ -226,7 +246,7 @@ impl Runner {
             let outcome =
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.handle(event)));
             if let Err(payload) = outcome {
-                let msg = weir_plugin_api::monitor::panic_message(&*payload);
+                let msg = weir_plugin_api::guard::panic_message(&*payload);
                 let report = format!(
                     "plugin {} dispatcher failed: {msg}: instance disabled",
                     self.state.label()

@@ -15,6 +15,7 @@
 //! | `echo_config=<path>` | writes the configuration object it received, as JSON, to `path` at construction |
 //! | `refuse=<reason>` | the constructor returns `Err(reason)` |
 //! | `tag=<text>` | `on_new_flow` tags the flow with `text` through the host |
+//! | `group=<name>` | the flow monitor attaches to the session group by name instead of GUID |
 //!
 //! Any other key makes the constructor fail with a reason naming it.
 //!
@@ -32,7 +33,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use weir_plugin_api::{
-    export_plugin, Config, EngineMonitor, EngineSubscription, FlowMonitor, FlowRecord,
+    export_plugin, Config, EngineMonitor, EngineSubscription, FlowEvents, FlowMonitor, FlowRecord,
     FlowSubscription, HostHandle, LogLevel, Monitors, Timestamp, Vote,
 };
 
@@ -46,6 +47,7 @@ pub const CONFIG_KEYS: &[&str] = &[
     "echo_config",
     "refuse",
     "tag",
+    "group",
 ];
 
 /// A place where `panic_in` can make the plugin panic.
@@ -142,6 +144,8 @@ pub struct Settings {
     pub refuse: Option<String>,
     /// `tag`.
     pub tag: Option<String>,
+    /// `group`: attach the flow monitor to the session group of that name.
+    pub group: Option<String>,
 }
 
 impl Settings {
@@ -192,6 +196,7 @@ impl Settings {
             echo_config: non_empty_path(config, "echo_config")?,
             refuse: config.str("refuse"),
             tag: config.str("tag"),
+            group: config.str("group"),
         })
     }
 
@@ -301,7 +306,15 @@ pub struct TestkitFlows {
 
 impl FlowMonitor for TestkitFlows {
     fn subscription(&self) -> FlowSubscription {
-        FlowSubscription::everything()
+        match &self.shared.settings.group {
+            // A test plugin: leaking the name once per instance is fine.
+            Some(name) => FlowSubscription {
+                events: FlowEvents::ALL,
+                filter: true,
+                ..FlowSubscription::group_named(Box::leak(name.clone().into_boxed_str()))
+            },
+            None => FlowSubscription::everything(),
+        }
     }
 
     fn on_new_flow(&mut self, flow: &FlowRecord<'_>) {
@@ -454,7 +467,7 @@ mod tests {
     use super::*;
     use std::panic::{catch_unwind, AssertUnwindSafe};
     use weir_plugin_api::testing::{flow_record, RecordingHost};
-    use weir_plugin_api::{EndReason, FlowEvents, FlowHandle};
+    use weir_plugin_api::{EndReason, FlowHandle};
 
     fn temp_dir(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("weir-testkit-{}-{name}", std::process::id()));
