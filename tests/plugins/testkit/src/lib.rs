@@ -599,13 +599,16 @@ mod tests {
         use weir_plugin_api::export::construct;
         let host = || RecordingHost::new().handle();
         let outcome = construct(r#"{"panic_in":"constructor"}"#.into(), host(), new_instance);
-        assert_eq!(
-            outcome
-                .into_result()
-                .err()
-                .map(|e| e.into_string())
-                .as_deref(),
-            Some("constructor panicked: testkit panic in constructor")
+        let report = outcome
+            .into_result()
+            .err()
+            .map(|e| e.into_string())
+            .unwrap_or_default();
+        // The guard adds where the panic was raised.
+        assert!(
+            report.starts_with("constructor panicked: testkit panic in constructor (at ")
+                && report.contains("testkit/src/lib.rs:"),
+            "{report}"
         );
         let outcome = construct(r#"{"refuse":"not today"}"#.into(), host(), new_instance);
         assert_eq!(
