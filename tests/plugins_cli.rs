@@ -664,3 +664,87 @@ fn flow_monitors_attach_to_session_groups_by_name() {
         "{stderr}"
     );
 }
+
+/// Every callback kind reaches a plugin subscribed to everything, in stream
+/// order: updates at most once per second of stream time per flow, one
+/// metronome tick per stream second with packets, one terminate per flow, and
+/// the flush brackets in the documented order.
+#[test]
+fn callbacks_arrive_as_documented() {
+    let dir = tempdir();
+    let record = dir.path().join("record.txt");
+    let out_dir = dir.path().join("out");
+    let extra = args(&[
+        arg("testkit", &format!("record={}", record.display())),
+        vec!["--interval".into(), "5".into()],
+    ]);
+    let out = run_on(&[pcap("http-bro-org.pcap")], &out_dir, &extra);
+    expect_code(&out, 0);
+    let s = summary(&out_dir);
+    let text = std::fs::read_to_string(&record).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let kind = |p: &str| lines.iter().filter(|l| l.starts_with(p)).count() as u64;
+    assert_eq!(kind("metronome "), s["metronome_ticks"].as_u64().unwrap());
+    assert_eq!(
+        kind("engine_metronome "),
+        s["metronome_ticks"].as_u64().unwrap()
+    );
+    assert_eq!(kind("new "), s["flows"].as_u64().unwrap());
+    assert_eq!(
+        kind("terminate "),
+        s["flows"].as_u64().unwrap(),
+        "every flow ends exactly once"
+    );
+    assert_eq!(kind("engine_begin "), s["flushes"].as_u64().unwrap());
+
+    let flows = ndjson(&out_dir.join("flows.ndjson"));
+    let mut updates: BTreeMap<&str, u64> = BTreeMap::new();
+    for l in &lines {
+        if let Some(id) = l.strip_prefix("update ") {
+            *updates.entry(id).or_default() += 1;
+        }
+    }
+    assert!(updates.values().sum::<u64>() > 0);
+    for f in flows.iter().filter(|f| f["end_reason"] != "active") {
+        let id = f["flow_id"].as_str().unwrap();
+        let span = f["last_ts"].as_f64().unwrap() as u64 - f["first_ts"].as_f64().unwrap() as u64;
+        let n = updates.get(id).copied().unwrap_or(0);
+        assert!(n <= span, "{id}: {n} updates over {span} s");
+    }
+
+    // Flush brackets: engine begin, flow begin, votes, flushes, flow end, engine end.
+    let order: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l.split(' ').next())
+        .filter(|k| {
+            [
+                "engine_begin",
+                "begin_flush",
+                "filter",
+                "flush",
+                "end_flush",
+                "engine_end",
+            ]
+            .contains(k)
+        })
+        .collect();
+    let mut expect_next = "engine_begin";
+    for k in order {
+        let ok = match expect_next {
+            "engine_begin" => k == "engine_begin",
+            "begin_flush" => k == "begin_flush",
+            "votes" => ["filter", "flush", "end_flush"].contains(&k),
+            "flushes" => ["flush", "end_flush"].contains(&k),
+            "engine_end" => k == "engine_end",
+            _ => false,
+        };
+        assert!(ok, "{k} where {expect_next} was due");
+        expect_next = match k {
+            "engine_begin" => "begin_flush",
+            "begin_flush" | "filter" => "votes",
+            "flush" => "flushes",
+            "end_flush" => "engine_end",
+            _ => "engine_begin",
+        };
+    }
+}

@@ -14,12 +14,13 @@
 
 pub mod clock;
 pub mod coordinator;
+pub mod reader;
 pub mod summary;
 pub mod worker;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::BufWriter;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -28,7 +29,6 @@ use std::time::Instant;
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
 use weir_plugin_api::{FlowEvents, HostHandle};
 
-use crate::decode;
 use crate::flow::FlowTableConfig;
 use crate::output::alerts::AlertRow;
 use crate::output::flows::FlowWriter;
@@ -36,11 +36,10 @@ use crate::plugin::instance::Monitors as InstanceMonitors;
 use crate::plugin::{
     Feedback, InstanceHost, InstanceState, Loader, PluginSpec, RunningInstance, DEFAULT_QUEUE_DEPTH,
 };
-use crate::source::{PacketSource, SourceItem};
-use clock::StreamClock;
+use crate::source::PacketSource;
 use coordinator::Coordinator;
 pub use summary::{PluginSummary, RunSummary};
-use worker::{Marker, PacketJob, WorkerIn};
+use worker::WorkerIn;
 
 /// Engine settings. Defaults: 60 s intervals, 120 s idle timeout, 300 s active
 /// flush, 1,000,000 flows per worker, 1 worker, 1024-event plugin queues.
@@ -269,7 +268,7 @@ impl Engine {
 
         let alert_writer = std::thread::Builder::new()
             .name("alerts".into())
-            .spawn(move || write_alerts(alerts_rx, alerts_file))
+            .spawn(move || crate::output::alerts::write_all(alerts_rx, alerts_file))
             .map_err(|e| EngineError::Thread(e.to_string()))?;
 
         let coordinator = Coordinator {
@@ -282,93 +281,16 @@ impl Engine {
             .spawn(move || coordinator.run())
             .map_err(|e| EngineError::Thread(e.to_string()))?;
 
+        let read = reader::read_all(source, cfg.interval_secs, worker_in);
         let mut summary = RunSummary {
             workers: n,
+            packets: read.packets,
+            bytes: read.bytes,
+            non_ip: read.non_ip,
+            warnings: read.warnings,
+            error: read.error,
             ..RunSummary::default()
         };
-        let mut decode_errors: BTreeMap<&'static str, u64> = BTreeMap::new();
-        let mut clock = StreamClock::new(cfg.interval_secs);
-        let mut batches: Vec<Vec<PacketJob>> = (0..n).map(|_| Vec::with_capacity(256)).collect();
-        let mut first_ts = None;
-
-        let send_batches = |batches: &mut Vec<Vec<PacketJob>>| {
-            for (w, b) in batches.iter_mut().enumerate() {
-                if !b.is_empty() {
-                    let _ = worker_in[w].send(WorkerIn::Packets(std::mem::replace(
-                        b,
-                        Vec::with_capacity(256),
-                    )));
-                }
-            }
-        };
-        let send_marker = |batches: &mut Vec<Vec<PacketJob>>, m: Marker| {
-            send_batches(batches);
-            for tx in &worker_in {
-                let _ = tx.send(WorkerIn::Marker(m));
-            }
-        };
-
-        loop {
-            let item = match source.next_item() {
-                Ok(Some(item)) => item,
-                Ok(None) => break,
-                Err(e) => {
-                    summary.error = Some(e.to_string());
-                    break;
-                }
-            };
-            let pkt = match item {
-                SourceItem::Packet(p) => p,
-                SourceItem::Warning(w) => {
-                    crate::diag::line(format_args!("weir: warning: {w}"));
-                    summary.warnings.push(w.to_string());
-                    continue;
-                }
-            };
-            summary.packets += 1;
-            summary.bytes += u64::from(pkt.wire_len);
-            first_ts.get_or_insert(pkt.ts);
-            let step = clock.advance(pkt.ts);
-            if let Some(end_sec) = step.boundary {
-                send_marker(&mut batches, Marker::Boundary { end_sec });
-            }
-            if let Some((sec, tick)) = step.tick {
-                let ts = clock.now().unwrap_or(pkt.ts);
-                debug_assert_eq!(ts.secs, sec);
-                send_marker(&mut batches, Marker::Tick { ts, tick });
-            }
-            match decode::decode(pkt.link, pkt.data) {
-                Ok(Some(d)) => {
-                    let (key, _) = crate::flow::FlowKey::from_decoded(&d);
-                    let w = if n == 1 {
-                        0
-                    } else {
-                        (key.shard_hash() % n as u64) as usize
-                    };
-                    batches[w].push(PacketJob {
-                        decoded: d,
-                        ts: pkt.ts,
-                        wire_len: pkt.wire_len,
-                        now_sec: clock.now_secs(),
-                    });
-                    if batches[w].len() >= 256 {
-                        let _ = worker_in[w].send(WorkerIn::Packets(std::mem::replace(
-                            &mut batches[w],
-                            Vec::with_capacity(256),
-                        )));
-                    }
-                }
-                Ok(None) => summary.non_ip += 1,
-                Err(e) => *decode_errors.entry(e.reason()).or_insert(0) += 1,
-            }
-        }
-        send_marker(
-            &mut batches,
-            Marker::Eof {
-                end_sec: clock.final_boundary().unwrap_or(0),
-            },
-        );
-        drop(worker_in);
 
         let (mut instances, cstats) = coord
             .join()
@@ -389,7 +311,8 @@ impl Engine {
             .join()
             .unwrap_or((0, Some("alert writer failed".into())));
 
-        summary.decode_errors = decode_errors
+        summary.decode_errors = read
+            .decode_errors
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
             .collect();
@@ -399,10 +322,10 @@ impl Engine {
         summary.flow_records = cstats.flow_records;
         summary.flow_records_dropped = cstats.flow_records_dropped;
         summary.flushes = cstats.flushes;
-        summary.metronome_ticks = clock.ticks();
+        summary.metronome_ticks = read.clock.ticks();
         summary.alerts = alerts;
-        summary.first_ts = first_ts.map(|t| t.to_string());
-        summary.last_ts = clock.now().map(|t| t.to_string());
+        summary.first_ts = read.first_ts.map(|t| t.to_string());
+        summary.last_ts = read.clock.now().map(|t| t.to_string());
         for io in [
             cstats.io_error.map(|e| format!("flows.ndjson: {e}")),
             alert_error.map(|e| format!("alerts.ndjson: {e}")),
@@ -462,24 +385,4 @@ fn take_queue_option(
             reason: format!("weir.queue must be a whole number >= 1, got {v}"),
         }),
     }
-}
-
-fn write_alerts(rx: Receiver<AlertRow>, mut out: BufWriter<File>) -> (u64, Option<String>) {
-    let mut n = 0;
-    let mut error = None;
-    let mut line = String::new();
-    for row in rx.iter() {
-        line.clear();
-        row.push_line(&mut line);
-        match out.write_all(line.as_bytes()) {
-            Ok(()) => n += 1,
-            Err(e) => {
-                error.get_or_insert(e.to_string());
-            }
-        }
-    }
-    if let Err(e) = out.flush() {
-        error.get_or_insert(e.to_string());
-    }
-    (n, error)
 }

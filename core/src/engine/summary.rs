@@ -56,7 +56,7 @@ pub struct RunSummary {
     pub flushes: u64,
     /// Metronome ticks delivered.
     pub metronome_ticks: u64,
-    /// First and last packet time, seconds.
+    /// Earliest packet time, seconds.
     pub first_ts: Option<String>,
     /// Stream clock at the end (largest packet time).
     pub last_ts: Option<String>,

@@ -6,6 +6,9 @@
 //! `status`, `raised_by` (`<plugin>#<instance>`).
 
 use std::fmt::Write as _;
+use std::io::Write;
+
+use crossbeam_channel::Receiver;
 
 use weir_plugin_api::{Guid, IpBytes, Timestamp};
 
@@ -40,6 +43,28 @@ pub struct AlertRow {
     pub status: String,
     /// `<plugin>#<instance>`.
     pub raised_by: String,
+}
+
+/// Writes every alert received until the channel closes; returns how many
+/// were written and the first write error.
+pub fn write_all<W: Write>(rx: Receiver<AlertRow>, mut out: W) -> (u64, Option<String>) {
+    let mut n = 0;
+    let mut error = None;
+    let mut line = String::new();
+    for row in rx.iter() {
+        line.clear();
+        row.push_line(&mut line);
+        match out.write_all(line.as_bytes()) {
+            Ok(()) => n += 1,
+            Err(e) => {
+                error.get_or_insert(e.to_string());
+            }
+        }
+    }
+    if let Err(e) = out.flush() {
+        error.get_or_insert(e.to_string());
+    }
+    (n, error)
 }
 
 impl AlertRow {

@@ -1,0 +1,150 @@
+//! The `reader` module deals with the engine's first stage, on the caller's
+//! thread: pull frames from the source, decode them, advance the stream clock,
+//! and hand each packet to the worker that owns its flow.
+//!
+//! Packets travel in batches (up to [`BATCH`] per worker) to keep channel
+//! traffic low. Before a packet that crosses an interval boundary or starts a
+//! new second, every worker's pending batch is sent and then the marker, so
+//! every worker sees the same markers at the same points of the stream.
+
+use std::collections::BTreeMap;
+
+use crossbeam_channel::Sender;
+use weir_plugin_api::Timestamp;
+
+use super::clock::StreamClock;
+use super::worker::{Marker, PacketJob, WorkerIn};
+use crate::decode;
+use crate::flow::FlowKey;
+use crate::source::{PacketSource, SourceItem};
+
+/// Packets per batch sent to a worker.
+pub const BATCH: usize = 256;
+
+/// What reading the source produced, besides the packets themselves.
+#[derive(Debug)]
+pub struct ReadOutcome {
+    /// Frames read.
+    pub packets: u64,
+    /// Sum of wire lengths.
+    pub bytes: u64,
+    /// Frames without IP.
+    pub non_ip: u64,
+    /// Malformed frames by reason.
+    pub decode_errors: BTreeMap<&'static str, u64>,
+    /// Non-fatal input problems, in order.
+    pub warnings: Vec<String>,
+    /// The fatal input error that stopped reading, if any.
+    pub error: Option<String>,
+    /// Earliest packet time (capinfos' "first packet time").
+    pub first_ts: Option<Timestamp>,
+    /// The stream clock at the end.
+    pub clock: StreamClock,
+}
+
+/// Per-worker batches and the channels they go to.
+struct Shards {
+    senders: Vec<Sender<WorkerIn>>,
+    batches: Vec<Vec<PacketJob>>,
+}
+
+impl Shards {
+    fn push(&mut self, worker: usize, job: PacketJob) {
+        self.batches[worker].push(job);
+        if self.batches[worker].len() >= BATCH {
+            self.send(worker);
+        }
+    }
+
+    fn send(&mut self, worker: usize) {
+        let batch = std::mem::replace(&mut self.batches[worker], Vec::with_capacity(BATCH));
+        // A worker that died has dropped its receiver; the engine reports it at the end.
+        let _ = self.senders[worker].send(WorkerIn::Packets(batch));
+    }
+
+    fn marker(&mut self, marker: Marker) {
+        for w in 0..self.senders.len() {
+            if !self.batches[w].is_empty() {
+                self.send(w);
+            }
+            let _ = self.senders[w].send(WorkerIn::Marker(marker));
+        }
+    }
+}
+
+/// Reads `source` to its end (or its first fatal error), feeding the workers
+/// behind `senders`, and ends with the `Eof` marker. Dropping the senders on
+/// return closes the workers' input.
+pub fn read_all(
+    source: &mut dyn PacketSource,
+    interval_secs: u64,
+    senders: Vec<Sender<WorkerIn>>,
+) -> ReadOutcome {
+    let n = senders.len().max(1);
+    let mut shards = Shards {
+        batches: (0..senders.len())
+            .map(|_| Vec::with_capacity(BATCH))
+            .collect(),
+        senders,
+    };
+    let mut out = ReadOutcome {
+        packets: 0,
+        bytes: 0,
+        non_ip: 0,
+        decode_errors: BTreeMap::new(),
+        warnings: Vec::new(),
+        error: None,
+        first_ts: None,
+        clock: StreamClock::new(interval_secs),
+    };
+    loop {
+        let pkt = match source.next_item() {
+            Ok(Some(SourceItem::Packet(p))) => p,
+            Ok(Some(SourceItem::Warning(w))) => {
+                crate::diag::line(format_args!("weir: warning: {w}"));
+                out.warnings.push(w.to_string());
+                continue;
+            }
+            Ok(None) => break,
+            Err(e) => {
+                out.error = Some(e.to_string());
+                break;
+            }
+        };
+        out.packets += 1;
+        out.bytes += u64::from(pkt.wire_len);
+        if out.first_ts.is_none_or(|t| pkt.ts < t) {
+            out.first_ts = Some(pkt.ts);
+        }
+        let step = out.clock.advance(pkt.ts);
+        if let Some(end_sec) = step.boundary {
+            shards.marker(Marker::Boundary { end_sec });
+        }
+        if let Some((_, tick)) = step.tick {
+            let ts = out.clock.now().unwrap_or(pkt.ts);
+            shards.marker(Marker::Tick { ts, tick });
+        }
+        match decode::decode(pkt.link, pkt.data) {
+            Ok(Some(decoded)) => {
+                let worker = if n == 1 {
+                    0
+                } else {
+                    (FlowKey::from_decoded(&decoded).0.shard_hash() % n as u64) as usize
+                };
+                let job = PacketJob {
+                    decoded,
+                    ts: pkt.ts,
+                    wire_len: pkt.wire_len,
+                    now_sec: out.clock.now_secs(),
+                };
+                shards.push(worker, job);
+            }
+            Ok(None) => out.non_ip += 1,
+            Err(e) => *out.decode_errors.entry(e.reason()).or_insert(0) += 1,
+        }
+    }
+    shards.marker(Marker::Eof {
+        end_sec: out.clock.final_boundary().unwrap_or(0),
+    });
+    out
+}
