@@ -7,6 +7,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use weir_capture::FileSource;
@@ -70,6 +71,11 @@ struct RunArgs {
     #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..))]
     queue_depth: u64,
 
+    /// A plugin callback that runs longer than this is abandoned and its
+    /// instance disabled (0: wait forever).
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    callback_timeout: u64,
+
     /// Do not print the summary.
     #[arg(long, short)]
     quiet: bool,
@@ -125,6 +131,8 @@ fn execute(args: &RunArgs) -> anyhow::Result<RunSummary> {
     cfg.workers = args.workers as usize;
     cfg.max_flows_per_worker = args.max_flows as usize;
     cfg.queue_depth = args.queue_depth as usize;
+    cfg.callback_timeout =
+        (args.callback_timeout > 0).then(|| Duration::from_secs(args.callback_timeout));
     let mut engine = Engine::new(cfg)?;
     for spec in &args.plugins {
         engine.load_plugin(spec)?;

@@ -748,3 +748,46 @@ fn callbacks_arrive_as_documented() {
         };
     }
 }
+
+/// A callback that never returns is abandoned by the watchdog: the run
+/// completes (exit 3), other plugins' outputs are as without it, and the
+/// report names the plugin, instance and callback.
+#[test]
+fn a_hung_plugin_is_abandoned_and_the_run_completes() {
+    let base = tempdir();
+    let clean = base.path().join("clean");
+    expect_code(
+        &run_on(&[pcap("ssh-guess.pcap")], &clean, &arg("sg3", "")),
+        0,
+    );
+    for callback in ["on_flush", "flush_filter", "on_new_flow"] {
+        let dir = base.path().join(callback);
+        let extra = args(&[
+            arg("testkit", &format!("hang_in={callback},weir.queue=2")),
+            arg("sg3", ""),
+            vec!["--callback-timeout".into(), "1".into(), "--quiet".into()],
+        ]);
+        let started = std::time::Instant::now();
+        let out = run_on(&[pcap("ssh-guess.pcap")], &dir, &extra);
+        expect_code(&out, 3);
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "{callback}: took {:?}",
+            started.elapsed()
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "plugin testkit#0 did not return from {callback} within 1 s"
+            )),
+            "{stderr}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.join("fdetails.0")).unwrap(),
+            std::fs::read_to_string(clean.join("fdetails.0")).unwrap(),
+            "{callback}: sg3 beside a hung plugin"
+        );
+        assert_eq!(summary(&dir)["plugins"][0]["disabled"], true);
+    }
+}

@@ -34,7 +34,8 @@ use crate::output::alerts::AlertRow;
 use crate::output::flows::FlowWriter;
 use crate::plugin::instance::Monitors as InstanceMonitors;
 use crate::plugin::{
-    Feedback, InstanceHost, InstanceState, Loader, PluginSpec, RunningInstance, DEFAULT_QUEUE_DEPTH,
+    Feedback, InstanceHost, InstanceState, InstanceStats, Loader, PluginSpec, RunningInstance,
+    DEFAULT_QUEUE_DEPTH,
 };
 use crate::source::PacketSource;
 use coordinator::Coordinator;
@@ -59,6 +60,9 @@ pub struct EngineConfig {
     pub out_dir: PathBuf,
     /// Default queue depth of a plugin instance, in events.
     pub queue_depth: usize,
+    /// A plugin callback running longer than this is abandoned and its instance
+    /// disabled (the watchdog); `None` waits forever. Default 60 s.
+    pub callback_timeout: Option<std::time::Duration>,
 }
 
 impl EngineConfig {
@@ -72,6 +76,7 @@ impl EngineConfig {
             workers: 1,
             out_dir: out_dir.into(),
             queue_depth: DEFAULT_QUEUE_DEPTH,
+            callback_timeout: Some(std::time::Duration::from_secs(60)),
         }
     }
 }
@@ -271,6 +276,14 @@ impl Engine {
             .spawn(move || crate::output::alerts::write_all(alerts_rx, alerts_file))
             .map_err(|e| EngineError::Thread(e.to_string()))?;
 
+        let watched: Vec<(String, Arc<InstanceStats>)> = instances
+            .iter()
+            .map(|i| (i.state.label(), i.stats.clone()))
+            .collect();
+        let watchdog = cfg
+            .callback_timeout
+            .map(|limit| Watchdog::start(watched, limit));
+
         let coordinator = Coordinator {
             workers: worker_out,
             instances,
@@ -306,6 +319,7 @@ impl Engine {
         for inst in instances.iter_mut() {
             inst.finish();
         }
+        drop(watchdog);
         feedback.close();
         let (alerts, alert_error) = alert_writer
             .join()
@@ -384,5 +398,47 @@ fn take_queue_option(
             path: path.into(),
             reason: format!("weir.queue must be a whole number >= 1, got {v}"),
         }),
+    }
+}
+
+/// Disables instances whose callback does not return within the limit, so
+/// that one broken plugin cannot stall the run. Stops when dropped.
+struct Watchdog {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Watchdog {
+    fn start(watched: Vec<(String, Arc<InstanceStats>)>, limit: std::time::Duration) -> Watchdog {
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let period = (limit / 10).clamp(
+            std::time::Duration::from_millis(10),
+            std::time::Duration::from_millis(500),
+        );
+        let thread = std::thread::Builder::new()
+            .name("watchdog".into())
+            .spawn(move || {
+                while !flag.load(Ordering::Acquire) {
+                    for (label, stats) in &watched {
+                        if let Some(callback) = stats.stuck_in(limit) {
+                            stats.mark_hung(label, callback, limit);
+                        }
+                    }
+                    std::thread::park_timeout(period);
+                }
+            })
+            .ok();
+        Watchdog { stop, thread }
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(t) = self.thread.take() {
+            t.thread().unpark();
+            let _ = t.join();
+        }
     }
 }

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use abi_stable::std_types::{RResult, RString};
-use crossbeam_channel::{bounded, Receiver, Sender, TrySendError};
+use crossbeam_channel::{bounded, Receiver, SendTimeoutError, Sender, TrySendError};
 use weir_plugin_api::monitor::{EngineMonitorBox, FlowMonitorBox};
 use weir_plugin_api::{EngineSubscription, FlowEvents, FlowSubscription, Timestamp, Vote};
 
@@ -67,8 +67,68 @@ pub struct InstanceStats {
     pub backpressure: AtomicU64,
     /// Set once the instance has been disabled.
     pub disabled: AtomicBool,
-    /// Error reports (panics), in order.
+    /// Error reports (panics, hangs), in order.
     pub errors: Mutex<Vec<String>>,
+    /// Set when the watchdog found a callback that did not return in time.
+    pub hung: AtomicBool,
+    /// While a callback runs: when it started (ms on the engine's monotonic
+    /// clock, plus one), else 0.
+    busy_since: AtomicU64,
+    /// Name of the callback running (meaningful while `busy_since` is set).
+    busy_in: Mutex<&'static str>,
+}
+
+/// Milliseconds since the first call, on a monotonic clock (never 0).
+fn monotonic_ms() -> u64 {
+    static EPOCH: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    EPOCH
+        .get_or_init(std::time::Instant::now)
+        .elapsed()
+        .as_millis() as u64
+        + 1
+}
+
+/// Marks a callback as running until dropped.
+struct Busy<'a>(&'a InstanceStats);
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        self.0.busy_since.store(0, Ordering::Release);
+    }
+}
+
+impl InstanceStats {
+    fn busy(&self, callback: &'static str) -> Busy<'_> {
+        *self.busy_in.lock().unwrap_or_else(|e| e.into_inner()) = callback;
+        self.busy_since.store(monotonic_ms(), Ordering::Release);
+        Busy(self)
+    }
+
+    /// The callback running for longer than `limit`, if any.
+    pub fn stuck_in(&self, limit: std::time::Duration) -> Option<&'static str> {
+        let since = self.busy_since.load(Ordering::Acquire);
+        if since == 0 || monotonic_ms().saturating_sub(since) < limit.as_millis() as u64 {
+            return None;
+        }
+        Some(*self.busy_in.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Disables the instance because `callback` did not return within `limit`.
+    pub fn mark_hung(&self, label: &str, callback: &str, limit: std::time::Duration) {
+        if self.hung.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        self.disabled.store(true, Ordering::Release);
+        let report = format!(
+            "plugin {label} did not return from {callback} within {} s: instance disabled, its thread abandoned",
+            limit.as_secs()
+        );
+        crate::diag::line(format_args!("weir: {report}"));
+        self.errors
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(report);
+    }
 }
 
 /// The engine's side of a running instance.
@@ -155,13 +215,25 @@ impl RunningInstance {
     /// Queues `event`, waiting while the queue is full (counted as back-pressure).
     pub fn send(&self, event: PluginEvent) {
         let Some(tx) = &self.tx else { return };
-        match tx.try_send(event) {
-            Ok(()) => {}
-            Err(TrySendError::Full(event)) => {
-                self.stats.backpressure.fetch_add(1, Ordering::Relaxed);
-                let _ = tx.send(event);
+        if self.stats.hung.load(Ordering::Acquire) {
+            return;
+        }
+        let mut event = match tx.try_send(event) {
+            Ok(()) | Err(TrySendError::Disconnected(_)) => return,
+            Err(TrySendError::Full(event)) => event,
+        };
+        self.stats.backpressure.fetch_add(1, Ordering::Relaxed);
+        // Wait for room, but give up on an instance the watchdog abandoned.
+        loop {
+            match tx.send_timeout(event, std::time::Duration::from_millis(100)) {
+                Ok(()) | Err(SendTimeoutError::Disconnected(_)) => return,
+                Err(SendTimeoutError::Timeout(e)) => {
+                    if self.stats.hung.load(Ordering::Acquire) {
+                        return;
+                    }
+                    event = e;
+                }
             }
-            Err(TrySendError::Disconnected(_)) => {}
         }
     }
 
@@ -173,7 +245,8 @@ impl RunningInstance {
                 Ok(votes) => return Some(votes),
                 Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return None,
                 Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
-                    if self.thread.as_ref().is_none_or(|t| t.is_finished()) {
+                    let gone = self.thread.as_ref().is_none_or(|t| t.is_finished());
+                    if gone || self.stats.hung.load(Ordering::Acquire) {
                         return reply.try_recv().ok();
                     }
                 }
@@ -183,9 +256,24 @@ impl RunningInstance {
 
     /// Closes the queue and waits until the instance has handled everything
     /// queued and dropped its monitors.
+    ///
+    /// An instance the watchdog abandoned is not waited for: its thread is
+    /// left to end with the process, and its monitors are never dropped.
     pub fn finish(&mut self) {
         self.tx.take();
+        if self.stats.hung.load(Ordering::Acquire) {
+            self.thread.take();
+            return;
+        }
         if let Some(t) = self.thread.take() {
+            // Poll rather than block in `join`, so that a callback that hangs
+            // while the queue drains can still be abandoned by the watchdog.
+            while !t.is_finished() {
+                if self.stats.hung.load(Ordering::Acquire) {
+                    return;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
             if t.join().is_err() {
                 self.stats
                     .errors
@@ -302,7 +390,10 @@ impl Runner {
                 self.state.set_now(ts);
                 if self.engine_sub.metronome {
                     if let Some(m) = self.engine.as_mut() {
-                        let r = m.on_metronome(ts, tick, 1);
+                        let r = {
+                            let _busy = self.stats.busy("on_metronome");
+                            m.on_metronome(ts, tick, 1)
+                        };
                         if self.check(r).is_none() {
                             return;
                         }
@@ -310,7 +401,10 @@ impl Runner {
                 }
                 if self.flow_events.contains(FlowEvents::METRONOME) {
                     if let Some(m) = self.flow.as_mut() {
-                        let r = m.on_metronome(ts, tick, 1);
+                        let r = {
+                            let _busy = self.stats.busy("on_metronome");
+                            m.on_metronome(ts, tick, 1)
+                        };
                         self.check(r);
                     }
                 }
@@ -318,28 +412,40 @@ impl Runner {
             PluginEvent::EngineBeginFlush(ts) => {
                 self.state.set_now(ts);
                 if let Some(m) = self.engine.as_mut() {
-                    let r = m.on_begin_flush(ts);
+                    let r = {
+                        let _busy = self.stats.busy("on_begin_flush");
+                        m.on_begin_flush(ts)
+                    };
                     self.check(r);
                 }
             }
             PluginEvent::EngineEndFlush(ts) => {
                 self.state.set_now(ts);
                 if let Some(m) = self.engine.as_mut() {
-                    let r = m.on_end_flush(ts);
+                    let r = {
+                        let _busy = self.stats.busy("on_end_flush");
+                        m.on_end_flush(ts)
+                    };
                     self.check(r);
                 }
             }
             PluginEvent::FlowBeginFlush(ts) => {
                 self.state.set_now(ts);
                 if let Some(m) = self.flow.as_mut() {
-                    let r = m.on_begin_flush(ts);
+                    let r = {
+                        let _busy = self.stats.busy("on_begin_flush");
+                        m.on_begin_flush(ts)
+                    };
                     self.check(r);
                 }
             }
             PluginEvent::FlowEndFlush(ts) => {
                 self.state.set_now(ts);
                 if let Some(m) = self.flow.as_mut() {
-                    let r = m.on_end_flush(ts);
+                    let r = {
+                        let _busy = self.stats.busy("on_end_flush");
+                        m.on_end_flush(ts)
+                    };
                     self.check(r);
                 }
             }
@@ -350,7 +456,10 @@ impl Runner {
                         break;
                     }
                     let Some(m) = self.flow.as_mut() else { break };
-                    let r = m.flush_filter(&f.record());
+                    let r = {
+                        let _busy = self.stats.busy("flush_filter");
+                        m.flush_filter(&f.record())
+                    };
                     if let Some(v) = self.check(r) {
                         votes[i] = v;
                     } else {
@@ -368,7 +477,10 @@ impl Runner {
                         break;
                     }
                     let Some(m) = self.flow.as_mut() else { break };
-                    let r = m.on_flush(&f.record());
+                    let r = {
+                        let _busy = self.stats.busy("on_flush");
+                        m.on_flush(&f.record())
+                    };
                     self.check(r);
                 }
             }
@@ -385,14 +497,17 @@ impl Runner {
             let r = match event {
                 FlowEvent::New(s) if want.contains(FlowEvents::NEW_FLOW) => {
                     self.state.set_now(s.last_ts);
+                    let _busy = self.stats.busy("on_new_flow");
                     m.on_new_flow(&s.record())
                 }
                 FlowEvent::Update(s) if want.contains(FlowEvents::UPDATE) => {
                     self.state.set_now(s.last_ts);
+                    let _busy = self.stats.busy("on_update");
                     m.on_update(&s.record())
                 }
                 FlowEvent::Terminate(s) if want.contains(FlowEvents::TERMINATE) => {
                     self.state.set_now(s.last_ts);
+                    let _busy = self.stats.busy("on_terminate");
                     m.on_terminate(&s.record())
                 }
                 _ => continue,

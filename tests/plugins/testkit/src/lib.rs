@@ -8,6 +8,7 @@
 //! | key | effect |
 //! |---|---|
 //! | `panic_in=<callback>` | panics with `testkit panic in <callback>` the first time that callback runs (see [`Callback`]; `constructor` panics inside the constructor) |
+//! | `hang_in=<callback>` | never returns from that callback (the first time it runs): for the engine's watchdog |
 //! | `sleep_ms=<n>` | sleeps `n` ms in every `on_flush` and `on_new_flow` |
 //! | `record=<path>` | appends one line per callback received to `path` (see [`Recorder`]) |
 //! | `vote=<keep\|drop\|abstain>` | `flush_filter` returns this vote (for flows matching `vote_port`, if given; `Abstain` for the others) |
@@ -40,6 +41,7 @@ use weir_plugin_api::{
 /// The configuration keys testkit accepts.
 pub const CONFIG_KEYS: &[&str] = &[
     "panic_in",
+    "hang_in",
     "sleep_ms",
     "record",
     "vote",
@@ -130,6 +132,8 @@ impl Callback {
 pub struct Settings {
     /// `panic_in`.
     pub panic_in: Option<Callback>,
+    /// `hang_in`.
+    pub hang_in: Option<Callback>,
     /// `sleep_ms`.
     pub sleep: Option<Duration>,
     /// `record`.
@@ -154,16 +158,20 @@ impl Settings {
         config
             .deny_unknown(CONFIG_KEYS)
             .map_err(|e| e.to_string())?;
-        let panic_in = match config.str("panic_in") {
-            None => None,
-            Some(name) => Some(Callback::from_name(&name).ok_or_else(|| {
-                let names: Vec<&str> = Callback::ALL.iter().map(|c| c.name()).collect();
-                format!(
-                    "panic_in: unknown callback {name:?} (known: {})",
-                    names.join(", ")
-                )
-            })?),
+        let callback = |key: &str| -> Result<Option<Callback>, String> {
+            match config.str(key) {
+                None => Ok(None),
+                Some(name) => Callback::from_name(&name).map(Some).ok_or_else(|| {
+                    let names: Vec<&str> = Callback::ALL.iter().map(|c| c.name()).collect();
+                    format!(
+                        "{key}: unknown callback {name:?} (known: {})",
+                        names.join(", ")
+                    )
+                }),
+            }
         };
+        let panic_in = callback("panic_in")?;
+        let hang_in = callback("hang_in")?;
         let sleep = config
             .u64("sleep_ms")
             .map_err(|e| e.to_string())?
@@ -189,6 +197,7 @@ impl Settings {
         };
         Ok(Settings {
             panic_in,
+            hang_in,
             sleep,
             record: non_empty_path(config, "record")?,
             vote,
@@ -288,6 +297,11 @@ impl Shared {
         if self.settings.panic_in == Some(callback) && !*fired {
             *fired = true;
             panic!("testkit panic in {}", callback.name());
+        }
+        if self.settings.hang_in == Some(callback) {
+            loop {
+                std::thread::sleep(Duration::from_secs(3600));
+            }
         }
     }
 
