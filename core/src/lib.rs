@@ -20,7 +20,6 @@
 //! # Ok(()) }
 //! ```
 #![deny(missing_docs)]
-#![allow(non_local_definitions)]
 
 pub mod decode;
 pub mod diag;
