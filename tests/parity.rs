@@ -11,69 +11,7 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-
 use common::*;
-
-/// One end of a conversation.
-type End = (String, u16);
-/// (proto, lower end, higher end) -> [packets lo->hi, bytes lo->hi, packets hi->lo, bytes hi->lo]
-type Table = BTreeMap<(u8, End, End), [u64; 4]>;
-
-fn add(table: &mut Table, proto: u8, src: End, dst: End, fwd: (u64, u64), rev: (u64, u64)) {
-    let (lo, hi, f, r) = if src <= dst {
-        (src, dst, fwd, rev)
-    } else {
-        (dst, src, rev, fwd)
-    };
-    let e = table.entry((proto, lo, hi)).or_default();
-    e[0] += f.0;
-    e[1] += f.1;
-    e[2] += r.0;
-    e[3] += r.1;
-}
-
-fn oracle_table(stem: &str) -> Table {
-    let mut t = Table::new();
-    for (file, proto) in [("conv_tcp.tsv", 6u8), ("conv_udp.tsv", 17u8)] {
-        for row in tsv(&oracle(stem).join(file)) {
-            let n = |k: &str| row[k].parse::<u64>().unwrap();
-            let a = (row["a_addr"].clone(), row["a_port"].parse().unwrap());
-            let b = (row["b_addr"].clone(), row["b_port"].parse().unwrap());
-            add(
-                &mut t,
-                proto,
-                a,
-                b,
-                (n("frames_a_to_b"), n("bytes_a_to_b")),
-                (n("frames_b_to_a"), n("bytes_b_to_a")),
-            );
-        }
-    }
-    t
-}
-
-fn weir_table(flows: &[serde_json::Value]) -> Table {
-    let mut t = Table::new();
-    for f in flows {
-        let proto = f["proto"].as_u64().unwrap() as u8;
-        if (proto != 6 && proto != 17) || f["end_reason"] == "active" {
-            continue;
-        }
-        let u = |k: &str| f[k].as_u64().unwrap();
-        let a = (f["a_ip"].as_str().unwrap().to_string(), u("a_port") as u16);
-        let z = (f["z_ip"].as_str().unwrap().to_string(), u("z_port") as u16);
-        add(
-            &mut t,
-            proto,
-            a,
-            z,
-            (u("az_packets"), u("az_bytes")),
-            (u("za_packets"), u("za_bytes")),
-        );
-    }
-    t
-}
 
 /// Conversations where tshark and weir count differently on purpose.
 ///
@@ -110,7 +48,7 @@ const FRAGMENT_EXCEPTIONS: [Exception; 4] = [
     ),
 ];
 
-fn check_fragment_exceptions(stem: &str, ours: &mut Table, theirs: &mut Table) {
+fn check_fragment_exceptions(stem: &str, ours: &mut ConvTable, theirs: &mut ConvTable) {
     for (capture, lo, hi) in FRAGMENT_EXCEPTIONS.iter().filter(|e| e.0 == stem) {
         let key = (17u8, (lo.0.to_string(), lo.1), (hi.0.to_string(), hi.1));
         let bare = (17u8, (lo.0.to_string(), 0), (hi.0.to_string(), 0));
@@ -162,8 +100,8 @@ fn flows_match_tshark_conversations_on_every_capture() {
             "{name}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let mut ours = weir_table(&ndjson(&dir.path().join("flows.ndjson")));
-        let mut theirs = oracle_table(&stem);
+        let mut ours = weir_conv_table(&ndjson(&dir.path().join("flows.ndjson")));
+        let mut theirs = oracle_conv_table(&[&stem]);
         check_fragment_exceptions(&stem, &mut ours, &mut theirs);
         for (key, theirs_v) in &theirs {
             match ours.get(key) {

@@ -584,72 +584,6 @@ fn oracle_packet_count(stem: &str) -> u64 {
         .unwrap_or_else(|| panic!("no packet count in {}", path.display()))
 }
 
-/// Per 5-tuple sums: (proto, lower end, higher end) -> [packets lo->hi, bytes lo->hi, packets hi->lo, bytes hi->lo].
-type Table = std::collections::BTreeMap<(u8, (String, u64), (String, u64)), [u64; 4]>;
-
-fn add(
-    t: &mut Table,
-    proto: u8,
-    a: (String, u64),
-    b: (String, u64),
-    ab: (u64, u64),
-    ba: (u64, u64),
-) {
-    let (lo, hi, f, r) = if a <= b {
-        (a, b, ab, ba)
-    } else {
-        (b, a, ba, ab)
-    };
-    let e = t.entry((proto, lo, hi)).or_default();
-    e[0] += f.0;
-    e[1] += f.1;
-    e[2] += r.0;
-    e[3] += r.1;
-}
-
-/// tshark's TCP and UDP conversations of the captures `stems`, summed per 5-tuple.
-fn oracle_table(stems: &[&str]) -> Table {
-    let mut t = Table::new();
-    for stem in stems {
-        for (file, proto) in [("conv_tcp.tsv", 6u8), ("conv_udp.tsv", 17u8)] {
-            for row in tsv(&oracle(stem).join(file)) {
-                let n = |k: &str| row[k].parse::<u64>().unwrap();
-                add(
-                    &mut t,
-                    proto,
-                    (row["a_addr"].clone(), n("a_port")),
-                    (row["b_addr"].clone(), n("b_port")),
-                    (n("frames_a_to_b"), n("bytes_a_to_b")),
-                    (n("frames_b_to_a"), n("bytes_b_to_a")),
-                );
-            }
-        }
-    }
-    t
-}
-
-/// weir's TCP and UDP final flow records (`finals`: no `active` record), summed per 5-tuple.
-fn weir_table(finals: &[&Value]) -> Table {
-    let mut t = Table::new();
-    for f in finals {
-        assert_ne!(f["end_reason"], "active");
-        let proto = f["proto"].as_u64().unwrap() as u8;
-        if proto != 6 && proto != 17 {
-            continue;
-        }
-        let u = |k: &str| f[k].as_u64().unwrap();
-        add(
-            &mut t,
-            proto,
-            (f["a_ip"].as_str().unwrap().to_string(), u("a_port")),
-            (f["z_ip"].as_str().unwrap().to_string(), u("z_port")),
-            (u("az_packets"), u("az_bytes")),
-            (u("za_packets"), u("za_bytes")),
-        );
-    }
-    t
-}
-
 /// Packets of the final records plus non-IP and malformed packets of a run.
 fn accounted_packets(s: &Value, finals: &[&Value]) -> u64 {
     let in_flows: u64 = finals
@@ -726,9 +660,9 @@ fn truncated_capture_warns_with_the_offset_and_flushes_every_flow() {
     );
 
     // The TCP (and the absent UDP) conversations equal tshark's.
-    let theirs = oracle_table(&["truncated-http-mime"]);
+    let theirs = oracle_conv_table(&["truncated-http-mime"]);
     assert!(!theirs.is_empty(), "oracle has no conversation");
-    let ours = weir_table(&finals);
+    let ours = weir_conv_table(finals.iter().copied());
     assert_eq!(ours, theirs, "weir's flows vs tshark's conversations");
 }
 
@@ -903,7 +837,7 @@ fn pcapng_with_two_interfaces_of_different_link_types_and_resolutions() {
             "merged fixture: no `{want}` in capinfos -I:\n{interfaces}"
         );
     }
-    let expected = oracle_table(&["web-browse-2013", "sll-cooked-mixed"]);
+    let expected = oracle_conv_table(&["web-browse-2013", "sll-cooked-mixed"]);
 
     for file in [&merged, &merged_be] {
         let what = file.display().to_string();
@@ -926,7 +860,7 @@ fn pcapng_with_two_interfaces_of_different_link_types_and_resolutions() {
             .filter(|f| f["end_reason"] != "active")
             .collect();
         assert_eq!(
-            weir_table(&finals),
+            weir_conv_table(finals.iter().copied()),
             expected,
             "{what}: flows vs tshark's conversations of both captures"
         );

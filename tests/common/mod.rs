@@ -3,7 +3,7 @@
 //! tshark oracle tables.
 #![allow(dead_code)]
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -267,4 +267,72 @@ pub fn sorted_lines(path: &Path) -> Vec<String> {
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
     lines.sort();
     lines
+}
+
+/// One end of a conversation: address as tshark prints it, port.
+pub type End = (String, u16);
+
+/// Per 5-tuple sums: (proto, lower end, higher end) ->
+/// [packets lower->higher, bytes lower->higher, packets higher->lower, bytes higher->lower].
+pub type ConvTable = BTreeMap<(u8, End, End), [u64; 4]>;
+
+fn conv_add(t: &mut ConvTable, proto: u8, a: End, b: End, ab: (u64, u64), ba: (u64, u64)) {
+    let (lo, hi, f, r) = if a <= b {
+        (a, b, ab, ba)
+    } else {
+        (b, a, ba, ab)
+    };
+    let e = t.entry((proto, lo, hi)).or_default();
+    e[0] += f.0;
+    e[1] += f.1;
+    e[2] += r.0;
+    e[3] += r.1;
+}
+
+/// tshark's TCP and UDP conversations of the captures `stems`, summed per 5-tuple.
+pub fn oracle_conv_table(stems: &[&str]) -> ConvTable {
+    let mut t = ConvTable::new();
+    for stem in stems {
+        for (file, proto) in [("conv_tcp.tsv", 6u8), ("conv_udp.tsv", 17u8)] {
+            for row in tsv(&oracle(stem).join(file)) {
+                let n = |k: &str| row[k].parse::<u64>().unwrap();
+                let a = (row["a_addr"].clone(), row["a_port"].parse().unwrap());
+                let b = (row["b_addr"].clone(), row["b_port"].parse().unwrap());
+                conv_add(
+                    &mut t,
+                    proto,
+                    a,
+                    b,
+                    (n("frames_a_to_b"), n("bytes_a_to_b")),
+                    (n("frames_b_to_a"), n("bytes_b_to_a")),
+                );
+            }
+        }
+    }
+    t
+}
+
+/// weir's final TCP and UDP flow records, summed per 5-tuple. Interim
+/// (`active`) records are skipped: they are cumulative, the final record of
+/// the same flow already counts everything.
+pub fn weir_conv_table<'a>(flows: impl IntoIterator<Item = &'a Value>) -> ConvTable {
+    let mut t = ConvTable::new();
+    for f in flows {
+        let proto = f["proto"].as_u64().unwrap() as u8;
+        if (proto != 6 && proto != 17) || f["end_reason"] == "active" {
+            continue;
+        }
+        let u = |k: &str| f[k].as_u64().unwrap();
+        let a = (f["a_ip"].as_str().unwrap().to_string(), u("a_port") as u16);
+        let z = (f["z_ip"].as_str().unwrap().to_string(), u("z_port") as u16);
+        conv_add(
+            &mut t,
+            proto,
+            a,
+            z,
+            (u("az_packets"), u("az_bytes")),
+            (u("za_packets"), u("za_bytes")),
+        );
+    }
+    t
 }
