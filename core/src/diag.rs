@@ -2,7 +2,7 @@
 //!
 //! `eprintln!` panics when stderr is gone (a closed pipe: `weir run ... 2>&1 |
 //! head`); a panic on a dispatcher thread would lose that plugin's events, so
-//! every engine message goes through [`line`], which ignores write errors.
+//! every engine message goes through [`line()`], which ignores write errors.
 
 use std::io::Write;
 
