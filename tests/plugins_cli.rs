@@ -362,6 +362,13 @@ fn a_slow_plugin_with_a_tiny_queue_loses_nothing() {
         s["flows"].as_u64().unwrap(),
         "every new flow reached the slow plugin"
     );
+    // Both monitors of testkit record one line per callback they receive.
+    let delivered = text.lines().count() as u64;
+    assert_eq!(
+        tk["events"].as_u64().unwrap(),
+        delivered,
+        "summary events = callbacks the plugin saw"
+    );
 }
 
 #[test]

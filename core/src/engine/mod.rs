@@ -355,7 +355,7 @@ impl Engine {
                 name: i.state.plugin.clone(),
                 instance: i.state.instance,
                 path: i.path.clone(),
-                callbacks: i.stats.callbacks.load(Ordering::Relaxed),
+                events: i.stats.callbacks.load(Ordering::Relaxed),
                 backpressure: i.stats.backpressure.load(Ordering::Relaxed),
                 alerts: i.state.alerts.load(Ordering::Relaxed),
                 refused_calls: i.state.refused.load(Ordering::Relaxed),

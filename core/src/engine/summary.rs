@@ -15,8 +15,9 @@ pub struct PluginSummary {
     pub instance: u32,
     /// Library path (`<static>` for in-process plugins).
     pub path: String,
-    /// Callbacks invoked.
-    pub callbacks: u64,
+    /// Events delivered: callbacks invoked on the plugin (one per flow for
+    /// per-flow callbacks).
+    pub events: u64,
     /// Times the engine waited on a full queue.
     pub backpressure: u64,
     /// Alerts raised.
@@ -107,10 +108,10 @@ impl RunSummary {
         for p in &self.plugins {
             let _ = writeln!(
                 s,
-                "plugin         {}#{}: {} callbacks, back-pressure {}, {} alerts, {} refused calls{}",
+                "plugin         {}#{}: {} events, back-pressure {}, {} alerts, {} refused calls{}",
                 p.name,
                 p.instance,
-                p.callbacks,
+                p.events,
                 p.backpressure,
                 p.alerts,
                 p.refused_calls,
