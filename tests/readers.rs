@@ -871,3 +871,35 @@ fn pcapng_with_two_interfaces_of_different_link_types_and_resolutions() {
         );
     }
 }
+
+/// A truncated file in the middle of a run: its packets count, a warning names
+/// it, the next file is read, and the run ends with exit 3.
+#[test]
+fn reading_goes_on_with_the_next_file_after_a_truncated_one() {
+    let dir = common::tempdir();
+    let files = [
+        common::pcap("truncated-http-mime.pcap"),
+        common::pcap("ssh-guess.pcap"),
+    ];
+    let out = common::run_on(&files, dir.path(), &[]);
+    common::expect_code(&out, 3);
+    let s = common::summary(dir.path());
+    assert_eq!(
+        s["packets"].as_u64().unwrap(),
+        2696 + 431,
+        "capinfos: 2696 complete packets, then 431"
+    );
+    let warnings = s["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1);
+    assert!(warnings[0]
+        .as_str()
+        .unwrap()
+        .contains("truncated-http-mime.pcap"));
+    let flows = common::ndjson(&dir.path().join("flows.ndjson"));
+    let theirs = common::oracle_conv_table(&["truncated-http-mime", "ssh-guess"]);
+    assert_eq!(
+        common::weir_conv_table(&flows),
+        theirs,
+        "both files' conversations, as tshark counts them"
+    );
+}
