@@ -5,12 +5,16 @@
 //! workers by a symmetric hash of the key), so it needs no lock. Flows live in
 //! a slab indexed by a `hashbrown` map keyed on [`FlowKey`] with foldhash.
 //!
-//! **Expiry without scanning.** A flow is pushed onto the idle wheel (a queue of
-//! per-second buckets) at most once per second of stream time, when it is
-//! touched in a new second. Expiry pops buckets older than the idle timeout and
-//! drops the stale entries (flows touched again later). Active-flush deadlines
-//! sit in a second queue keyed by due second. Neither is ever scanned whole.
-//! Idle timeouts therefore have one-second resolution.
+//! **Expiry without scanning.** Every live flow has exactly one entry in the
+//! idle wheel (per-second buckets in a `BTreeMap`), under its creation second
+//! at first. Packets only update the flow's last-activity second; the packet
+//! path never touches the wheel. Expiry pops the buckets older than the idle
+//! timeout: a flow idle since then ends, a flow active since has its one entry
+//! moved to its last-activity second. So the wheel holds one entry per flow
+//! (memory does not grow with packet rates), each flow is revisited at most
+//! once per idle period, and the table is never scanned. Active-flush deadlines
+//! sit in a second map keyed by due second. Idle timeouts have one-second
+//! resolution.
 //!
 //! **Ending.** A TCP flow ends at its RST or when both ends have sent FIN; it
 //! stays in the index until the next interval flush so that the final ACKs
@@ -18,7 +22,7 @@
 //! 5-tuple first, which starts a new flow. An idle flow ends after the idle
 //! timeout; when the table is full the least recently active flow is evicted.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use hashbrown::HashMap;
@@ -120,7 +124,9 @@ pub struct FlowTable {
     slots: Vec<Slot>,
     free: Vec<u32>,
     next_generation: u32,
-    idle_wheel: VecDeque<(u64, Vec<(u32, u32)>)>,
+    /// Exactly one entry per live flow, under a second at or before its last
+    /// activity; see the module docs.
+    idle_wheel: BTreeMap<u64, Vec<(u32, u32)>>,
     active_due: BTreeMap<u64, Vec<(u32, u32)>>,
     /// Ended flows still in the index (FIN/RST), flushed at the next boundary.
     closing: Vec<(u32, u32)>,
@@ -140,7 +146,7 @@ impl FlowTable {
             slots: Vec::new(),
             free: Vec::new(),
             next_generation: 1,
-            idle_wheel: VecDeque::new(),
+            idle_wheel: BTreeMap::new(),
             active_due: BTreeMap::new(),
             closing: Vec::new(),
             finished: Vec::new(),
@@ -215,17 +221,13 @@ impl FlowTable {
         if is_tcp {
             just_ended = tcp_state(e, flags, dir);
         }
-        let touched_new_second = now_sec > e.last_touch_sec;
-        if touched_new_second {
-            e.last_touch_sec = now_sec;
-        }
+        // The idle wheel is not touched here: its entry for this flow is
+        // moved forward lazily, when its bucket comes due.
+        e.last_touch_sec = e.last_touch_sec.max(now_sec);
         let send_update =
             want_update && !created && now_sec > e.last_update_sec && just_ended.is_none();
         if send_update {
             e.last_update_sec = now_sec;
-        }
-        if touched_new_second {
-            self.push_idle(now_sec, slot, generation);
         }
         if created && self.cfg.events.contains(FlowEvents::NEW_FLOW) {
             // Sent after the first packet is accounted: the record shows it.
@@ -245,19 +247,23 @@ impl FlowTable {
 
     /// Ends every flow idle for the idle timeout at stream second `now_sec`.
     pub fn expire_idle(&mut self, now_sec: u64, events: &mut Vec<FlowEvent>) {
-        while let Some((sec, _)) = self.idle_wheel.front() {
-            if sec.saturating_add(self.cfg.idle_timeout_secs) > now_sec {
+        let idle = self.cfg.idle_timeout_secs;
+        while let Some(entry) = self.idle_wheel.first_entry() {
+            if entry.key().saturating_add(idle) > now_sec {
                 break;
             }
-            let (sec, items) = self.idle_wheel.pop_front().unwrap_or_default();
-            for (slot, generation) in items {
-                let stale = match self.live_entry(slot, generation) {
-                    Some(e) => e.last_touch_sec != sec || e.ended.is_some(),
-                    None => true,
+            for (slot, generation) in entry.remove() {
+                let touched = match self.live_entry(slot, generation) {
+                    Some(e) if e.ended.is_none() => e.last_touch_sec,
+                    // Gone, or ended and waiting for the flush: drop the entry.
+                    _ => continue,
                 };
-                if !stale {
+                if touched.saturating_add(idle) <= now_sec {
                     self.stats.timed_out += 1;
                     self.end_now(slot, EndReason::Timeout, events);
+                } else {
+                    // Active since: its only entry moves to its last second.
+                    self.push_idle(touched, slot, generation);
                 }
             }
         }
@@ -387,20 +393,27 @@ impl FlowTable {
     }
 
     fn evict_one(&mut self, events: &mut Vec<FlowEvent>) {
-        while let Some((sec, mut items)) = self.idle_wheel.pop_front() {
-            while let Some((slot, generation)) = items.pop() {
-                let current = self
-                    .live_entry(slot, generation)
-                    .is_some_and(|e| e.last_touch_sec == sec && e.ended.is_none());
-                if current {
-                    self.stats.evicted += 1;
-                    self.end_now(slot, EndReason::Evicted, events);
-                    if !items.is_empty() {
-                        self.idle_wheel.push_front((sec, items));
-                    }
-                    return;
-                }
+        // The oldest bucket holds the least recently active flow once the
+        // entries of flows touched since are moved to their real second.
+        while let Some(mut entry) = self.idle_wheel.first_entry() {
+            let sec = *entry.key();
+            let Some((slot, generation)) = entry.get_mut().pop() else {
+                entry.remove();
+                continue;
+            };
+            if entry.get().is_empty() {
+                entry.remove();
             }
+            let touched = match self.live_entry(slot, generation) {
+                Some(e) if e.ended.is_none() => e.last_touch_sec,
+                _ => continue,
+            };
+            if touched <= sec {
+                self.stats.evicted += 1;
+                self.end_now(slot, EndReason::Evicted, events);
+                return;
+            }
+            self.push_idle(touched, slot, generation);
         }
     }
 
@@ -457,10 +470,10 @@ impl FlowTable {
     }
 
     fn push_idle(&mut self, sec: u64, slot: u32, generation: u32) {
-        match self.idle_wheel.back_mut() {
-            Some((last, items)) if *last == sec => items.push((slot, generation)),
-            _ => self.idle_wheel.push_back((sec, vec![(slot, generation)])),
-        }
+        self.idle_wheel
+            .entry(sec)
+            .or_default()
+            .push((slot, generation));
     }
 
     fn entry(&self, slot: u32) -> Option<&FlowEntry> {
