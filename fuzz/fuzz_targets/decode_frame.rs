@@ -7,7 +7,9 @@ use weir_core::decode::decode;
 use weir_core::source::LinkType;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&selector, frame)) = data.split_first() else { return };
+    let Some((&selector, frame)) = data.split_first() else {
+        return;
+    };
     let link = match selector % 6 {
         0 => LinkType::Ethernet,
         1 => LinkType::LinuxSll,

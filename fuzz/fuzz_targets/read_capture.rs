@@ -6,7 +6,9 @@ use libfuzzer_sys::fuzz_target;
 use weir_capture::{Record, Records};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(records) = Records::new(data) else { return };
+    let Ok(records) = Records::new(data) else {
+        return;
+    };
     for record in records.take(100_000) {
         if let Record::Packet(p) = record {
             assert!(p.data.len() <= data.len());
