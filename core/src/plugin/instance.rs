@@ -6,7 +6,10 @@
 //! is lossless) and counts one unit of back-pressure. A callback that returns
 //! an error (a caught panic) disables the instance: it keeps draining its queue
 //! without calling the plugin and answers filter votes with `Abstain`, so the
-//! rest of the run is unaffected.
+//! rest of the run is unaffected. A callback that never returns is found by
+//! the engine's watchdog through [`InstanceStats::stuck_in`]: the instance is
+//! then abandoned (nothing more is queued or awaited, its thread is not
+//! joined).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
