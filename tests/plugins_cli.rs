@@ -417,16 +417,6 @@ fn flush_filter_votes_drop_unless_someone_keeps() {
 fn configs_reach_the_plugin_from_pairs_and_toml_files() {
     let dir = tempdir();
     let echo = dir.path().join("echo.json");
-    let out = run_on(
-        &[pcap("dns-ddns-query.pcap")],
-        &dir.path().join("a"),
-        &arg(
-            "testkit",
-            &format!("echo_config={},record=,tag=x:y:z", echo.display()),
-        ),
-    );
-    // record= (empty path) is refused by testkit? No: only echo and tag matter here.
-    let _ = out;
     let toml = dir.path().join("c.toml");
     std::fs::write(
         &toml,

@@ -319,19 +319,10 @@ fn make_fixtures(src: &Path, orig: &CapInfo, dir: &Path, rawip: bool) -> Vec<Fix
             "{}: not Ethernet",
             src.display()
         );
-        let ip_frames = tool(
-            "tshark",
-            &[
-                "-n".as_ref(),
-                "-r".as_ref(),
-                src.as_os_str(),
-                "-Y".as_ref(),
-                "eth.type == 0x0800 || eth.type == 0x86dd".as_ref(),
-                "-T".as_ref(),
-                "fields".as_ref(),
-                "-e".as_ref(),
-                std::ffi::OsStr::new("frame.number"),
-            ],
+        let ip_frames = tshark_fields(
+            src,
+            Some("eth.type == 0x0800 || eth.type == 0x86dd"),
+            &["frame.number"],
         )
         .lines()
         .count() as u64;
@@ -401,22 +392,9 @@ fn check_fixture(f: &Fixture, orig: &CapInfo) {
             orig.data_bytes - 14 * orig.packets,
             "{what}: frame lengths not reduced by 14"
         );
-        let decoded_ip = tool(
-            "tshark",
-            &[
-                "-n".as_ref(),
-                "-r".as_ref(),
-                f.path.as_os_str(),
-                "-Y".as_ref(),
-                "ip || ipv6".as_ref(),
-                "-T".as_ref(),
-                "fields".as_ref(),
-                "-e".as_ref(),
-                std::ffi::OsStr::new("frame.number"),
-            ],
-        )
-        .lines()
-        .count() as u64;
+        let decoded_ip = tshark_fields(&f.path, Some("ip || ipv6"), &["frame.number"])
+            .lines()
+            .count() as u64;
         assert_eq!(
             decoded_ip, orig.packets,
             "{what}: tshark does not decode every frame as IP"

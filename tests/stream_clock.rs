@@ -172,20 +172,7 @@ fn editcap_range(src: &Path, format: &str, range: &str, out: &Path) {
 
 /// TCP streams (tshark's `tcp.stream`) with frames on both sides of `split`.
 fn streams_across(src: &Path, split: u64) -> usize {
-    let text = tool(
-        "tshark",
-        &[
-            OsStr::new("-n"),
-            "-r".as_ref(),
-            src.as_os_str(),
-            "-T".as_ref(),
-            "fields".as_ref(),
-            "-e".as_ref(),
-            "frame.number".as_ref(),
-            "-e".as_ref(),
-            "tcp.stream".as_ref(),
-        ],
-    );
+    let text = tshark_fields(src, None, &["frame.number", "tcp.stream"]);
     let mut before = BTreeSet::new();
     let mut after = BTreeSet::new();
     for line in text.lines() {
@@ -298,30 +285,17 @@ type End = (String, u64);
 
 /// Per UDP 5-tuple (lower end, higher end): packet times in file order, from tshark.
 fn udp_conversations(src: &Path) -> BTreeMap<(End, End), Vec<(u64, u32)>> {
-    let text = tool(
-        "tshark",
+    let text = tshark_fields(
+        src,
+        None,
         &[
-            OsStr::new("-n"),
-            "-r".as_ref(),
-            src.as_os_str(),
-            "-T".as_ref(),
-            "fields".as_ref(),
-            "-E".as_ref(),
-            "occurrence=f".as_ref(),
-            "-e".as_ref(),
-            "frame.time_epoch".as_ref(),
-            "-e".as_ref(),
-            "ip.src".as_ref(),
-            "-e".as_ref(),
-            "ip.dst".as_ref(),
-            "-e".as_ref(),
-            "ipv6.src".as_ref(),
-            "-e".as_ref(),
-            "ipv6.dst".as_ref(),
-            "-e".as_ref(),
-            "udp.srcport".as_ref(),
-            "-e".as_ref(),
-            "udp.dstport".as_ref(),
+            "frame.time_epoch",
+            "ip.src",
+            "ip.dst",
+            "ipv6.src",
+            "ipv6.dst",
+            "udp.srcport",
+            "udp.dstport",
         ],
     );
     let mut convs: BTreeMap<(End, End), Vec<(u64, u32)>> = BTreeMap::new();

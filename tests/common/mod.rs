@@ -135,6 +135,25 @@ pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
 
+/// `tshark -n -r SRC [-Y FILTER] -T fields -E occurrence=f -e F...`: one
+/// tab-separated line per (matching) frame, first occurrence of each field.
+pub fn tshark_fields(src: &Path, filter: Option<&str>, fields: &[&str]) -> String {
+    let mut args: Vec<std::ffi::OsString> = vec!["-n".into(), "-r".into(), src.into()];
+    if let Some(f) = filter {
+        args.extend(["-Y".into(), f.into()]);
+    }
+    args.extend([
+        "-T".into(),
+        "fields".into(),
+        "-E".into(),
+        "occurrence=f".into(),
+    ]);
+    for f in fields {
+        args.extend(["-e".into(), (*f).into()]);
+    }
+    tool("tshark", &args)
+}
+
 /// Runs an external tool (`tshark`, `editcap`, `capinfos`, `mergecap`) with `TZ=UTC` and
 /// returns its stdout. Fails the test, naming the tool, when it is not
 /// installed or exits with an error: a test that needs a tool never skips.

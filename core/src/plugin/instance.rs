@@ -101,6 +101,16 @@ impl Drop for Busy<'_> {
 }
 
 impl InstanceStats {
+    /// Disables the instance, recording and printing `report` (one line).
+    fn disable(&self, report: String) {
+        crate::diag::line(format_args!("weir: {report}"));
+        self.errors
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(report);
+        self.disabled.store(true, Ordering::Release);
+    }
+
     fn busy(&self, callback: &'static str) -> Busy<'_> {
         *self.busy_in.lock().unwrap_or_else(|e| e.into_inner()) = callback;
         self.busy_since.store(monotonic_ms(), Ordering::Release);
@@ -121,16 +131,10 @@ impl InstanceStats {
         if self.hung.swap(true, Ordering::AcqRel) {
             return;
         }
-        self.disabled.store(true, Ordering::Release);
-        let report = format!(
+        self.disable(format!(
             "plugin {label} did not return from {callback} within {} s: instance disabled, its thread abandoned",
             limit.as_secs()
-        );
-        crate::diag::line(format_args!("weir: {report}"));
-        self.errors
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(report);
+        ));
     }
 }
 
@@ -278,12 +282,10 @@ impl RunningInstance {
                 std::thread::sleep(std::time::Duration::from_millis(5));
             }
             if t.join().is_err() {
-                self.stats
-                    .errors
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push("dispatcher thread failed".into());
-                self.stats.disabled.store(true, Ordering::Relaxed);
+                let label = self.state.label();
+                self.stats.disable(format!(
+                    "plugin {label} dispatcher thread failed: instance disabled"
+                ));
             }
         }
     }
@@ -338,17 +340,10 @@ impl Runner {
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.handle(event)));
             if let Err(payload) = outcome {
                 let msg = weir_plugin_api::guard::panic_message(&*payload);
-                let report = format!(
+                self.stats.disable(format!(
                     "plugin {} dispatcher failed: {msg}: instance disabled",
                     self.state.label()
-                );
-                crate::diag::line(format_args!("weir: {report}"));
-                self.stats
-                    .errors
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push(report);
-                self.stats.disabled.store(true, Ordering::Relaxed);
+                ));
             }
         }
         // Dropping the monitors here, on the instance's own thread, lets a
@@ -367,14 +362,11 @@ impl Runner {
         match result {
             RResult::ROk(v) => Some(v),
             RResult::RErr(msg) => {
-                let report = format!("plugin {} {}: instance disabled", self.state.label(), msg);
-                crate::diag::line(format_args!("weir: {report}"));
-                self.stats
-                    .errors
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push(report);
-                self.stats.disabled.store(true, Ordering::Relaxed);
+                self.stats.disable(format!(
+                    "plugin {} {}: instance disabled",
+                    self.state.label(),
+                    msg
+                ));
                 None
             }
         }
