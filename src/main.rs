@@ -17,7 +17,7 @@ use weir_core::plugin::PluginSpec;
 #[derive(Parser, Debug)]
 #[command(
     name = "weir",
-    version,
+    version = version(),
     about = "Network traffic analytics engine extended by native plugins"
 )]
 struct Cli {
@@ -79,6 +79,16 @@ struct RunArgs {
     /// Do not print the summary.
     #[arg(long, short)]
     quiet: bool,
+}
+
+/// `0.1.0 (plugin API 0.1.0)`: plugins must be built against that API version.
+fn version() -> &'static str {
+    format!(
+        "{} (plugin API {})",
+        env!("CARGO_PKG_VERSION"),
+        weir_plugin_api::API_VERSION
+    )
+    .leak()
 }
 
 fn parse_plugin(arg: &str) -> Result<PluginSpec, String> {

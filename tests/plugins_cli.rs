@@ -788,3 +788,18 @@ fn a_hung_plugin_is_abandoned_and_the_run_completes() {
         assert_eq!(summary(&dir)["plugins"][0]["disabled"], true);
     }
 }
+
+#[test]
+fn version_names_the_plugin_api_to_build_against() {
+    let out = run_weir(&["--version"]);
+    expect_code(&out, 0);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        text.trim(),
+        format!(
+            "weir {} (plugin API {})",
+            env!("CARGO_PKG_VERSION"),
+            weir_plugin_api::API_VERSION
+        )
+    );
+}
