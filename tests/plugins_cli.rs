@@ -33,6 +33,22 @@ fn final_records(out: &Path) -> Vec<Value> {
         .collect()
 }
 
+/// Runs ssh-guess with `plugin_args` into `out`, which must be refused before
+/// any packet is read: exit 1, exactly one line on stderr (returned), no
+/// flows.ndjson.
+fn refusal(plugin_args: &[String], out: &Path) -> String {
+    let run = run_on(&[pcap("ssh-guess.pcap")], out, plugin_args);
+    expect_code(&run, 1);
+    let stderr = String::from_utf8_lossy(&run.stderr).into_owned();
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line, got:\n{stderr}");
+    assert!(
+        !out.join("flows.ndjson").exists(),
+        "no packet may be read after a refusal"
+    );
+    lines[0].to_string()
+}
+
 fn count<I: IntoIterator<Item = String>>(items: I) -> BTreeMap<String, usize> {
     let mut m = BTreeMap::new();
     for i in items {
@@ -470,19 +486,10 @@ fn bad_configs_are_usage_errors_and_refusals_stop_before_reading() {
         ("panic_in=constructor", "panicked"),
         ("weir.nope=1", "weir.nope"),
     ] {
-        let out_dir = dir.path().join("refused");
-        let out = run_on(&[pcap("ssh-guess.pcap")], &out_dir, &arg("testkit", config));
-        expect_code(&out, 1);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let lines: Vec<&str> = stderr.lines().collect();
-        assert_eq!(lines.len(), 1, "one line, got:\n{stderr}");
+        let line = refusal(&arg("testkit", config), &dir.path().join("refused"));
         assert!(
-            lines[0].contains("libweir_plugin_testkit.so") && lines[0].contains(needle),
-            "{stderr}"
-        );
-        assert!(
-            !out_dir.join("flows.ndjson").exists(),
-            "no packet may be read after a refusal"
+            line.contains("libweir_plugin_testkit.so") && line.contains(needle),
+            "{line}"
         );
     }
 }
@@ -517,22 +524,12 @@ fn skewed_plugin(features: &[&str], name: &str) -> PathBuf {
 fn plugins_built_against_another_api_are_refused_in_one_line() {
     let lib = skewed_plugin(&[], "libskewed_version");
     let dir = tempdir();
-    let out = run_on(
-        &[pcap("ssh-guess.pcap")],
-        dir.path(),
-        &["--plugin".into(), lib.display().to_string()],
-    );
-    expect_code(&out, 1);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let lines: Vec<&str> = stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "one line, got:\n{stderr}");
-    let line = lines[0];
+    let line = refusal(&["--plugin".into(), lib.display().to_string()], dir.path());
     assert!(line.contains(&lib.display().to_string()), "{line}");
     assert!(
         line.contains("0.99.0") && line.contains(weir_plugin_api::API_VERSION),
         "{line}"
     );
-    assert!(!dir.path().join("flows.ndjson").exists());
 
     // Same version, another FlowRecord layout: abi_stable's check refuses it;
     // its long report goes to a file in the output directory, not the terminal.
@@ -541,33 +538,16 @@ fn plugins_built_against_another_api_are_refused_in_one_line() {
         "libskewed_layout",
     );
     let dir = tempdir();
-    let out = run_on(
-        &[pcap("ssh-guess.pcap")],
-        dir.path(),
-        &["--plugin".into(), lib.display().to_string()],
-    );
-    expect_code(&out, 1);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let lines: Vec<&str> = stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "one line, got:\n{stderr}");
-    assert!(
-        lines[0].contains(&lib.display().to_string()),
-        "{}",
-        lines[0]
-    );
+    let line = refusal(&["--plugin".into(), lib.display().to_string()], dir.path());
+    assert!(line.contains(&lib.display().to_string()), "{line}");
     let report = dir.path().join("plugin-abi-libskewed_layout.so.log");
-    assert!(
-        lines[0].contains(&report.display().to_string()),
-        "{}",
-        lines[0]
-    );
+    assert!(line.contains(&report.display().to_string()), "{line}");
     let text = std::fs::read_to_string(&report).unwrap();
     assert!(
         text.lines().count() > 20,
         "the full layout report is in the file"
     );
     assert!(text.contains("FlowRecord"), "the report names the type");
-    assert!(!dir.path().join("flows.ndjson").exists());
 }
 
 #[test]
@@ -575,15 +555,11 @@ fn a_file_that_is_not_a_plugin_is_refused_in_one_line() {
     let dir = tempdir();
     let fake = dir.path().join("libfake.so");
     std::fs::write(&fake, b"not an ELF file").unwrap();
-    let out = run_on(
-        &[pcap("ssh-guess.pcap")],
-        &dir.path().join("o"),
+    let line = refusal(
         &["--plugin".into(), fake.display().to_string()],
+        &dir.path().join("o"),
     );
-    expect_code(&out, 1);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("libfake.so"), "{stderr}");
+    assert!(line.contains("libfake.so"), "{line}");
 }
 
 /// Regression: with stderr closed early (`weir ... 2>&1 | head -1`), a
@@ -648,17 +624,13 @@ fn flow_monitors_attach_to_session_groups_by_name() {
     assert_eq!(news, 11, "ssh-guess has 11 flows (tshark)");
     assert_eq!(tsv(&oracle("ssh-guess").join("conv_tcp.tsv")).len(), 11);
 
-    let out = run_on(
-        &[pcap("ssh-guess.pcap")],
-        &dir.path().join("bad"),
+    let line = refusal(
         &arg("testkit", "group=no such group"),
+        &dir.path().join("bad"),
     );
-    expect_code(&out, 1);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(
-        stderr.contains("unknown session group name \"no such group\""),
-        "{stderr}"
+        line.contains("unknown session group name \"no such group\""),
+        "{line}"
     );
 }
 
