@@ -32,7 +32,6 @@ use weir_plugin_api::{FlowEvents, HostHandle};
 use crate::flow::FlowTableConfig;
 use crate::output::alerts::AlertRow;
 use crate::output::flows::FlowWriter;
-use crate::plugin::instance::Monitors as InstanceMonitors;
 use crate::plugin::{
     Feedback, InstanceHost, InstanceState, InstanceStats, Loader, PluginSpec, RunningInstance,
     DEFAULT_QUEUE_DEPTH,
@@ -167,11 +166,7 @@ impl Engine {
                 path: path.clone(),
                 reason: reason.into_string(),
             })?;
-        let monitors = InstanceMonitors {
-            engine: instance.engine.into_option(),
-            flow: instance.flow.into_option(),
-        };
-        self.start(state, path, monitors, queue_depth)
+        self.start(state, path, instance, queue_depth)
     }
 
     /// Adds an in-process plugin built from the same traits (for embedding).
@@ -185,16 +180,8 @@ impl Engine {
         let state = self.next_state(name);
         let host = HostHandle::new(InstanceHost::new(self.feedback.clone(), state.clone()));
         let instance = make(host).into_instance();
-        let monitors = InstanceMonitors {
-            engine: instance.engine.into_option(),
-            flow: instance.flow.into_option(),
-        };
-        self.start(
-            state,
-            "<static>".to_string(),
-            monitors,
-            self.cfg.queue_depth,
-        )
+        let depth = self.cfg.queue_depth;
+        self.start(state, "<static>".to_string(), instance, depth)
     }
 
     fn next_state(&mut self, name: &str) -> Arc<InstanceState> {
@@ -208,7 +195,7 @@ impl Engine {
         &mut self,
         state: Arc<InstanceState>,
         path: String,
-        monitors: InstanceMonitors,
+        monitors: weir_plugin_api::PluginInstance,
         depth: usize,
     ) -> Result<(), EngineError> {
         let inst = RunningInstance::start(state, path.clone(), monitors, depth)

@@ -18,7 +18,9 @@ use std::thread::JoinHandle;
 use abi_stable::std_types::{RResult, RString};
 use crossbeam_channel::{bounded, Receiver, SendTimeoutError, Sender, TrySendError};
 use weir_plugin_api::monitor::{EngineMonitorBox, FlowMonitorBox};
-use weir_plugin_api::{EngineSubscription, FlowEvents, FlowSubscription, Timestamp, Vote};
+use weir_plugin_api::{
+    EngineSubscription, FlowEvents, FlowSubscription, PluginInstance, Timestamp, Vote,
+};
 
 use super::host::InstanceState;
 use crate::flow::{FlowEvent, FlowSnapshot};
@@ -154,14 +156,6 @@ pub struct RunningInstance {
     thread: Option<JoinHandle<()>>,
 }
 
-/// An instance's monitors before its thread starts.
-pub struct Monitors {
-    /// Engine monitor.
-    pub engine: Option<EngineMonitorBox>,
-    /// Flow monitor.
-    pub flow: Option<FlowMonitorBox>,
-}
-
 impl RunningInstance {
     /// Reads the subscriptions and starts the instance's thread.
     ///
@@ -169,14 +163,16 @@ impl RunningInstance {
     pub fn start(
         state: Arc<InstanceState>,
         path: String,
-        monitors: Monitors,
+        monitors: PluginInstance,
         queue_depth: usize,
     ) -> Result<RunningInstance, String> {
-        let engine_sub = match &monitors.engine {
+        let engine: Option<EngineMonitorBox> = monitors.engine.into_option();
+        let flow: Option<FlowMonitorBox> = monitors.flow.into_option();
+        let engine_sub = match &engine {
             Some(m) => Some(m.subscription().into_result().map_err(|e| e.to_string())?),
             None => None,
         };
-        let flow_sub = match &monitors.flow {
+        let flow_sub = match &flow {
             Some(m) => Some(m.subscription().into_result().map_err(|e| e.to_string())?),
             None => None,
         };
@@ -188,8 +184,8 @@ impl RunningInstance {
         let runner = Runner {
             state: state.clone(),
             stats: stats.clone(),
-            engine: monitors.engine,
-            flow: monitors.flow,
+            engine,
+            flow,
             flow_events: flow_sub.map_or(FlowEvents(0), |s| s.events),
             engine_sub: engine_sub.unwrap_or_default(),
         };
