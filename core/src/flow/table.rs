@@ -304,9 +304,17 @@ impl FlowTable {
         }
     }
 
-    /// Ends every remaining flow (end of input): live flows end with `eof`.
+    /// Ends every remaining flow (end of input): live flows end with `eof`,
+    /// in the order they began (then by id), not in the index's hash order,
+    /// so that `on_terminate` sees the same order on every run.
     pub fn end_all(&mut self, events: &mut Vec<FlowEvent>) {
-        let slots: Vec<u32> = self.index.values().copied().collect();
+        let mut slots: Vec<(Timestamp, &str, u32)> = self
+            .index
+            .values()
+            .filter_map(|&slot| self.entry(slot).map(|e| (e.first_ts, e.id.as_str(), slot)))
+            .collect();
+        slots.sort_unstable();
+        let slots: Vec<u32> = slots.into_iter().map(|(_, _, slot)| slot).collect();
         for slot in slots {
             let already = self.entry(slot).and_then(|e| e.ended);
             if already.is_none() {
