@@ -29,6 +29,35 @@ struct Cli {
 enum Command {
     /// Read capture files, track flows, run plugins, write NDJSON outputs.
     Run(RunArgs),
+    /// Inspect plugin libraries.
+    #[command(subcommand)]
+    Plugin(PluginCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum PluginCommand {
+    /// Describe a plugin library without processing any packet.
+    ///
+    /// The library is checked exactly as `weir run --plugin` checks it (file,
+    /// API version, layout); its header gives name, version, description,
+    /// the plugin API it was built against and requires, and its monitor
+    /// kinds, without running plugin code. Then its constructor runs once,
+    /// with an empty configuration and a temporary output directory that is
+    /// removed afterwards, to show what each monitor subscribes to; the
+    /// instance is then dropped. Exit code 1 when weir would refuse the
+    /// plugin (the reason is printed).
+    Info(PluginInfoArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct PluginInfoArgs {
+    /// The plugin library (`.so`).
+    #[arg(value_name = "PATH")]
+    path: PathBuf,
+
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -81,7 +110,7 @@ struct RunArgs {
     quiet: bool,
 }
 
-/// `0.1.0 (plugin API 0.1.0)`: plugins must be built against that API version.
+/// `0.1.0 (plugin API 1.0)`: plugins built against 1.0 .. 1.0 of that major run here.
 fn version() -> &'static str {
     format!(
         "{} (plugin API {})",
@@ -99,6 +128,26 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Run(args) => run(args),
+        Command::Plugin(PluginCommand::Info(args)) => plugin_info(&args),
+    }
+}
+
+fn plugin_info(args: &PluginInfoArgs) -> ExitCode {
+    match weir_core::plugin::info::inspect(&args.path) {
+        Ok(report) => {
+            let text = if args.json {
+                serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"
+            } else {
+                report.render()
+            };
+            use std::io::Write;
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            say(&format!("weir: {e}\n"));
+            ExitCode::from(1)
+        }
     }
 }
 

@@ -1,12 +1,12 @@
 //! Plugins loaded as dylibs through the CLI: the sample plugins' outputs
 //! against what the test computes from weir's own flows.ndjson and from the
-//! tshark oracle, several instances, panics, slow plugins, votes, configs and
-//! version refusal.
+//! tshark oracle, several instances, panics, slow plugins, votes, configs.
+//! Loading refusals and API compatibility are in `abi_compat.rs`.
 
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use common::*;
@@ -31,22 +31,6 @@ fn final_records(out: &Path) -> Vec<Value> {
         .into_iter()
         .filter(|f| f["end_reason"] != "active")
         .collect()
-}
-
-/// Runs ssh-guess with `plugin_args` into `out`, which must be refused before
-/// any packet is read: exit 1, exactly one line on stderr (returned), no
-/// flows.ndjson.
-fn refusal(plugin_args: &[String], out: &Path) -> String {
-    let run = run_on(&[pcap("ssh-guess.pcap")], out, plugin_args);
-    expect_code(&run, 1);
-    let stderr = String::from_utf8_lossy(&run.stderr).into_owned();
-    let lines: Vec<&str> = stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "one line, got:\n{stderr}");
-    assert!(
-        !out.join("flows.ndjson").exists(),
-        "no packet may be read after a refusal"
-    );
-    lines[0].to_string()
 }
 
 fn count<I: IntoIterator<Item = String>>(items: I) -> BTreeMap<String, usize> {
@@ -492,74 +476,6 @@ fn bad_configs_are_usage_errors_and_refusals_stop_before_reading() {
             "{line}"
         );
     }
-}
-
-/// Builds `tests/fixtures/skewed-plugin` with `features` and copies the
-/// library to `<name>.so` beside it (both variants share one target dir).
-fn skewed_plugin(features: &[&str], name: &str) -> PathBuf {
-    let manifest =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/skewed-plugin/Cargo.toml");
-    let target = target_dir().parent().unwrap().join("abi-skew");
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "--manifest-path"])
-        .arg(&manifest)
-        .arg("--target-dir")
-        .arg(&target)
-        .args(features)
-        .status()
-        .expect("cannot run cargo");
-    assert!(
-        status.success(),
-        "building the skewed-API fixture ({features:?}) failed"
-    );
-    let built = target.join("debug/libweir_plugin_skewed.so");
-    let lib = target.join(format!("{name}.so"));
-    std::fs::copy(&built, &lib).unwrap_or_else(|e| panic!("{}: {e}", built.display()));
-    lib
-}
-
-/// Both variants are built by one test, one after the other: they share the
-/// fixture's target directory.
-#[test]
-fn plugins_built_against_another_api_are_refused_in_one_line() {
-    let lib = skewed_plugin(&[], "libskewed_version");
-    let dir = tempdir();
-    let line = refusal(&["--plugin".into(), lib.display().to_string()], dir.path());
-    assert!(line.contains(&lib.display().to_string()), "{line}");
-    assert!(
-        line.contains("0.99.0") && line.contains(weir_plugin_api::API_VERSION),
-        "{line}"
-    );
-
-    // Same version, another FlowRecord layout: abi_stable's check refuses it;
-    // its long report goes to a file in the output directory, not the terminal.
-    let lib = skewed_plugin(
-        &["--no-default-features", "--features", "layout-skew"],
-        "libskewed_layout",
-    );
-    let dir = tempdir();
-    let line = refusal(&["--plugin".into(), lib.display().to_string()], dir.path());
-    assert!(line.contains(&lib.display().to_string()), "{line}");
-    let report = dir.path().join("plugin-abi-libskewed_layout.so.log");
-    assert!(line.contains(&report.display().to_string()), "{line}");
-    let text = std::fs::read_to_string(&report).unwrap();
-    assert!(
-        text.lines().count() > 20,
-        "the full layout report is in the file"
-    );
-    assert!(text.contains("FlowRecord"), "the report names the type");
-}
-
-#[test]
-fn a_file_that_is_not_a_plugin_is_refused_in_one_line() {
-    let dir = tempdir();
-    let fake = dir.path().join("libfake.so");
-    std::fs::write(&fake, b"not an ELF file").unwrap();
-    let line = refusal(
-        &["--plugin".into(), fake.display().to_string()],
-        &dir.path().join("o"),
-    );
-    assert!(line.contains("libfake.so"), "{line}");
 }
 
 /// Regression: with stderr closed early (`weir ... 2>&1 | head -1`), a

@@ -1,110 +1,120 @@
 //! The `export` module deals with the plugin side of loading: the
-//! [`crate::export_plugin!`] macro and the helpers it expands to.
+//! [`crate::export_plugin!`] macro and the constructor wrapper it expands to.
 
 use std::fmt::Display;
 
-use abi_stable::std_types::{RResult, RStr, RString};
+use abi_stable::std_types::{RResult, RString, RVec};
 
+use crate::abi::calls::{InstanceArgs, MonitorEntry};
+use crate::abi::header::MonitorKind;
+use crate::abi::ApiVersion;
 use crate::config::Config;
 use crate::guard::catch_quietly;
 use crate::host::HostHandle;
-use crate::module::{Monitors, PluginInstance};
+use crate::monitors::Monitors;
 
 /// Runs a plugin constructor on the plugin's side of the boundary: parses the
-/// configuration, calls `ctor` inside `catch_unwind`, and turns any error or
-/// panic into a one-line reason.
+/// configuration, makes the host handle, calls `ctor` inside `catch_unwind`,
+/// checks that it returned only the monitor kinds the header declares
+/// (`declared`), and turns any error or panic into a one-line reason.
 #[doc(hidden)]
 pub fn construct<E: Display>(
-    config: RStr<'_>,
-    host: HostHandle,
+    args: &InstanceArgs<'_>,
+    declared: u64,
     ctor: fn(&Config, HostHandle) -> Result<Monitors, E>,
-) -> RResult<PluginInstance, RString> {
+) -> RResult<RVec<MonitorEntry>, RString> {
     let outcome = catch_quietly(|| {
-        let config = Config::parse(config.as_str()).map_err(|e| e.to_string())?;
-        ctor(&config, host).map_err(|e| e.to_string())
+        let config = Config::parse(args.config.as_str()).map_err(|e| e.to_string())?;
+        let version = ApiVersion::new(args.host_major, args.host_minor);
+        // SAFETY: the host hands a HostRef of its own major, alive for the call.
+        let host = unsafe { HostHandle::from_raw(args.host, version) }
+            .map_err(|e| format!("bad host: {e}"))?;
+        let monitors = ctor(&config, host).map_err(|e| e.to_string())?;
+        let undeclared = monitors.kind_bits() & !declared;
+        if undeclared != 0 {
+            let names: Vec<String> = MonitorKind::from_bits(undeclared)
+                .into_iter()
+                .map(MonitorKind::name)
+                .collect();
+            return Err(format!(
+                "the constructor returned {} monitor(s) that export_plugin!'s `monitors` does not declare: add them there",
+                names.join(", ")
+            ));
+        }
+        Ok(monitors)
     });
     match outcome {
-        Ok(Ok(monitors)) => RResult::ROk(monitors.into_instance()),
+        Ok(Ok(monitors)) => RResult::ROk(monitors.into_entries()),
         Ok(Err(reason)) => RResult::RErr(reason.into()),
         Err(report) => RResult::RErr(format!("constructor panicked: {report}").into()),
     }
 }
 
-/// Items the macro needs, re-exported so plugins depend on this crate only.
-#[doc(hidden)]
-pub mod __private {
-    pub use abi_stable::library::{
-        __call_root_module_loader, CheckTypeLayout, LibHeader, RootModuleResult,
-    };
-    pub use abi_stable::prefix_type::PrefixTypeTrait;
-    pub use abi_stable::std_types::{RResult, RStr, RString};
-}
-
-/// Exports a plugin from a `cdylib` crate.
+/// Exports a plugin from a `cdylib` crate: its header, under the one symbol
+/// weir looks for.
 ///
 /// ```ignore
 /// weir_plugin_api::export_plugin! {
 ///     name: "sg1",
 ///     description: "prints the id of every new flow",
+///     monitors: [Flow],            // the kinds the constructor may return: Engine, Flow
+///     requires: "1.0",             // optional: the oldest weir plugin API it runs on
 ///     constructor: new_instance,   // fn(&Config, HostHandle) -> Result<Monitors, E: Display>
 /// }
 /// ```
 ///
+/// `monitors` is written into the header, so weir knows a plugin's monitor
+/// kinds without running its code (`weir plugin info`). `requires` is the
+/// oldest host API the plugin needs; without it, the plugin loads in every
+/// weir of its major and sees calls newer than the host as
+/// `Err(ApiError::Unsupported)`. A requirement above this crate's own
+/// version, or of another major, fails the build.
+///
 /// The constructor runs once per `--plugin` flag. Every callback of the
 /// monitors it returns is wrapped so that a panic disables only this instance.
 /// The crate must not `forbid(unsafe_code)`: the exported header is a
-/// `#[no_mangle]` static built by an `unsafe` constructor of abi_stable.
+/// `#[no_mangle]` static.
 #[macro_export]
 macro_rules! export_plugin {
-    (name: $name:expr, description: $description:expr, constructor: $ctor:expr $(,)?) => {
-        /// The header weir looks up in the library (abi_stable's root-module loader symbol).
-        #[doc(hidden)]
-        #[no_mangle]
-        pub static _1as_0lib_1header_0root_bmodule_bloader: $crate::export::__private::LibHeader = {
-            extern "C" fn __weir_erased_module() -> $crate::export::__private::RootModuleResult {
-                $crate::export::__private::__call_root_module_loader(__weir_root_module)
-            }
-            // SAFETY: the constructor returns a `PluginModRef`, the module type named here.
-            unsafe {
-                $crate::export::__private::LibHeader::from_constructor::<$crate::PluginModRef>(
-                    __weir_erased_module,
-                    $crate::export::__private::CheckTypeLayout::Yes,
-                )
+    (
+        name: $name:expr,
+        description: $description:expr,
+        monitors: [$($kind:ident),* $(,)?],
+        $(requires: $requires:expr,)?
+        constructor: $ctor:expr $(,)?
+    ) => {
+        const _: () = {
+            const KINDS: u64 = 0 $(| $crate::abi::header::MonitorKind::$kind.bit())*;
+            const REQUIRES: u16 = $crate::export_plugin!(@requires $($requires)?);
+
+            /// The header weir reads from the library.
+            #[no_mangle]
+            #[used]
+            #[allow(non_upper_case_globals)]
+            static weir_plugin_header: $crate::abi::header::PluginHeader = $crate::abi::header::PluginHeader::new(
+                $crate::abi::header::HeaderPrefix::new(REQUIRES, KINDS),
+                $name,
+                env!("CARGO_PKG_VERSION"),
+                $description,
+                __weir_new_instance,
+            );
+
+            unsafe extern "C" fn __weir_new_instance(
+                args: &$crate::abi::calls::InstanceArgs<'_>,
+            ) -> $crate::export::__private::RResult<
+                $crate::export::__private::RVec<$crate::abi::calls::MonitorEntry>,
+                $crate::export::__private::RString,
+            > {
+                $crate::export::construct(args, KINDS, $ctor)
             }
         };
-
-        fn __weir_root_module() -> $crate::PluginModRef {
-            use $crate::export::__private::PrefixTypeTrait;
-            $crate::PluginMod {
-                info: $crate::PluginInfo {
-                    name: $crate::export::__private::RStr::from_str($name),
-                    version: $crate::export::__private::RStr::from_str(env!("CARGO_PKG_VERSION")),
-                    description: $crate::export::__private::RStr::from_str($description),
-                },
-                new_instance: __weir_new_instance,
-            }
-            .leak_into_prefix()
-        }
-
-        extern "C" fn __weir_new_instance(
-            config: $crate::export::__private::RStr<'_>,
-            host: $crate::HostHandle,
-        ) -> $crate::export::__private::RResult<
-            $crate::PluginInstance,
-            $crate::export::__private::RString,
-        > {
-            $crate::export::construct(config, host, $ctor)
-        }
     };
+    (@requires) => { 0 };
+    (@requires $requires:expr) => { $crate::abi::parse_requirement($requires) };
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn loader_symbol_name_matches_abi_stable() {
-        assert_eq!(
-            abi_stable::library::ROOT_MODULE_LOADER_NAME,
-            "_1as_0lib_1header_0root_bmodule_bloader"
-        );
-    }
+/// Items the macro needs, re-exported so plugins depend on this crate only.
+#[doc(hidden)]
+pub mod __private {
+    pub use abi_stable::std_types::{RResult, RString, RVec};
 }

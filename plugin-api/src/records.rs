@@ -1,16 +1,20 @@
 //! The `records` module deals with the values that cross the plugin boundary:
 //! timestamps, GUIDs, addresses and the borrowed [`FlowRecord`] view.
 //!
-//! Every type here is `#[repr(C)]` and derives `StableAbi`, so its layout is
-//! checked when a plugin is loaded. Records are borrowed for the duration of one
-//! callback: the engine builds them on its own side without allocating, and a
-//! plugin that wants to keep data copies what it needs.
+//! Every type here is `#[repr(C)]`, derives `StableAbi` and is frozen: its
+//! layout is checked when a plugin is loaded, and fields added by later
+//! minors arrive through the record's `ext` chain ([`crate::abi::ext`]).
+//! Records are borrowed for the duration of one callback: the engine builds
+//! them on its own side without allocating, and a plugin that wants to keep
+//! data copies what it needs.
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use abi_stable::std_types::RStr;
 use abi_stable::StableAbi;
+
+use crate::abi::ext::Extensions;
 
 /// Stream time: seconds and microseconds since the Unix epoch (UTC).
 ///
@@ -171,29 +175,37 @@ pub struct FlowHandle(pub u64);
 
 /// Why a flow record was produced. `Open` while the flow is alive
 /// (`on_new_flow`, `on_update`).
-#[repr(u8)]
+///
+/// A number, not a Rust enum: a newer weir may add reasons, which an older
+/// plugin then sees as a value it does not know (`as_str` is `"unknown"`),
+/// never as undefined behaviour. Compare with the constants
+/// (`flow.end_reason == EndReason::Fin`) or match with a `_` arm.
+#[repr(transparent)]
 #[derive(StableAbi, Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub enum EndReason {
-    /// The flow is still alive (new-flow and update callbacks).
-    Open = 0,
-    /// Interim record of a long-lived flow (active flush); the flow goes on.
-    Active = 1,
-    /// TCP closed with FIN from both ends.
-    Fin = 2,
-    /// TCP reset.
-    Rst = 3,
-    /// No packet for the idle timeout.
-    Timeout = 4,
-    /// The input ended while the flow was alive.
-    Eof = 5,
-    /// Pushed out of a full flow table (least recently active first).
-    Evicted = 6,
-}
+pub struct EndReason(pub u8);
 
+#[allow(non_upper_case_globals)]
 impl EndReason {
-    /// The name used in `flows.ndjson` (`"fin"`, `"rst"`, `"timeout"`, `"eof"`, `"evicted"`, `"active"`; `"open"`).
+    /// The flow is still alive (new-flow and update callbacks).
+    pub const Open: EndReason = EndReason(0);
+    /// Interim record of a long-lived flow (active flush); the flow goes on.
+    pub const Active: EndReason = EndReason(1);
+    /// TCP closed with FIN from both ends.
+    pub const Fin: EndReason = EndReason(2);
+    /// TCP reset.
+    pub const Rst: EndReason = EndReason(3);
+    /// No packet for the idle timeout.
+    pub const Timeout: EndReason = EndReason(4);
+    /// The input ended while the flow was alive.
+    pub const Eof: EndReason = EndReason(5);
+    /// Pushed out of a full flow table (least recently active first).
+    pub const Evicted: EndReason = EndReason(6);
+
+    /// The name used in `flows.ndjson` (`"fin"`, `"rst"`, `"timeout"`, `"eof"`,
+    /// `"evicted"`, `"active"`; `"open"`), or `"unknown"` for a reason this
+    /// crate does not know.
     pub fn as_str(&self) -> &'static str {
-        match self {
+        match *self {
             EndReason::Open => "open",
             EndReason::Active => "active",
             EndReason::Fin => "fin",
@@ -201,6 +213,7 @@ impl EndReason {
             EndReason::Timeout => "timeout",
             EndReason::Eof => "eof",
             EndReason::Evicted => "evicted",
+            _ => "unknown",
         }
     }
 }
@@ -272,7 +285,11 @@ pub struct FlowRecord<'a> {
     /// Packets from Z to A.
     pub za_packets: u64,
     /// Transport payload bytes from A to Z.
+    #[cfg(not(feature = "abi-layout-skew-fixture"))]
     pub az_payload: u64,
+    /// Test fixture only (layout skew: a `u64` made `u32`), see the crate's features.
+    #[cfg(feature = "abi-layout-skew-fixture")]
+    pub az_payload: u32,
     /// Transport payload bytes from Z to A.
     pub za_payload: u64,
     /// Time of the first packet.
@@ -285,9 +302,9 @@ pub struct FlowRecord<'a> {
     pub end_reason: EndReason,
     /// Tags, `|`-separated (empty when none).
     pub tags: RStr<'a>,
-    /// Test fixture only (layout skew), see the crate's features.
-    #[cfg(feature = "abi-layout-skew-fixture")]
-    pub skew: u64,
+    /// Fields added after API 1.0, as extension blocks (none in 1.0): read
+    /// them through the accessors of later minors, which return `Option`.
+    pub ext: Extensions<'a>,
 }
 
 impl FlowRecord<'_> {
@@ -355,16 +372,29 @@ pub fn protocol_name(proto: u8) -> String {
 
 /// A flush-filter vote: an item is dropped when at least one plugin votes
 /// `Drop` and none votes `Keep`.
-#[repr(u8)]
+///
+/// A number, not a Rust enum, like [`EndReason`]: a host counts a value it
+/// does not know as `Abstain`.
+#[repr(transparent)]
 #[derive(StableAbi, Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
-pub enum Vote {
+pub struct Vote(pub u8);
+
+#[allow(non_upper_case_globals)]
+impl Vote {
     /// No opinion (the default).
-    #[default]
-    Abstain = 0,
+    pub const Abstain: Vote = Vote(0);
     /// Keep the item, whatever others vote.
-    Keep = 1,
+    pub const Keep: Vote = Vote(1);
     /// Drop the item unless another plugin votes `Keep`.
-    Drop = 2,
+    pub const Drop: Vote = Vote(2);
+
+    /// The vote as this crate understands it: unknown values are `Abstain`.
+    pub fn known(self) -> Vote {
+        match self {
+            Vote::Keep | Vote::Drop => self,
+            _ => Vote::Abstain,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -29,14 +29,22 @@
 //! );
 //! ```
 //!
+//! [`construct`] runs a constructor through the same export path weir uses.
 //! The engine itself never uses this module.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use abi_stable::std_types::{RResult, RStr, RString};
+use abi_stable::std_types::RStr;
 
-use crate::host::{ApiError, HostApi, HostHandle, LogLevel, NewAlert};
+use crate::abi::calls::InstanceArgs;
+use crate::abi::ext::Extensions;
+use crate::abi::header::MonitorKind;
+use crate::abi::{API_MAJOR, API_MINOR};
+use crate::config::Config;
+use crate::host::{ApiError, HostApi, HostHandle, LogLevel, NewAlert, OwnedHostRef};
+use crate::monitors::Monitors;
+use crate::objects::InstanceMonitors;
 use crate::records::{state, EndReason, FlowHandle, FlowRecord, Guid, IpBytes, Timestamp};
 
 /// A [`HostApi`] for unit tests: it accepts every feedback call (unless told
@@ -132,12 +140,12 @@ impl RecordingHost {
         self.calls.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn record(&self, line: String, refuse: bool, error: ApiError) -> RResult<(), ApiError> {
+    fn record(&self, line: String, refuse: bool, error: ApiError) -> Result<(), ApiError> {
         self.lock().push(line);
         if refuse {
-            RResult::RErr(error)
+            Err(error)
         } else {
-            RResult::ROk(())
+            Ok(())
         }
     }
 }
@@ -151,11 +159,11 @@ impl HostApi for RecordingHost {
         self.timestamp
     }
 
-    fn output_dir(&self) -> RString {
-        self.output_dir.as_str().into()
+    fn output_dir(&self) -> String {
+        self.output_dir.clone()
     }
 
-    fn log(&self, level: LogLevel, message: RStr<'_>) {
+    fn log(&self, level: LogLevel, message: &str) {
         self.lock()
             .push(format!("log {} {message}", level.as_str()));
     }
@@ -163,9 +171,9 @@ impl HostApi for RecordingHost {
     fn register_alert_group(
         &self,
         guid: Guid,
-        name: RStr<'_>,
-        description: RStr<'_>,
-    ) -> RResult<(), ApiError> {
+        name: &str,
+        description: &str,
+    ) -> Result<(), ApiError> {
         self.record(
             format!("register {guid} {name} / {description}"),
             self.refuse_groups,
@@ -173,7 +181,7 @@ impl HostApi for RecordingHost {
         )
     }
 
-    fn add_alert(&self, alert: &NewAlert<'_>) -> RResult<(), ApiError> {
+    fn add_alert(&self, alert: &NewAlert<'_>) -> Result<(), ApiError> {
         let mut line = format!(
             "alert {} flow={} sigid={} class={} prio={} status={} msg={}",
             alert.group,
@@ -191,13 +199,48 @@ impl HostApi for RecordingHost {
         self.record(line, self.refuse_alerts, ApiError::UnknownAlertGroup)
     }
 
-    fn tag_flow(&self, flow: FlowHandle, tag: RStr<'_>) -> RResult<(), ApiError> {
+    fn tag_flow(&self, flow: FlowHandle, tag: &str) -> Result<(), ApiError> {
         self.record(
             format!("tag {} {tag}", flow.0),
             self.refuse_tags,
             ApiError::InvalidArgument,
         )
     }
+}
+
+/// Runs `ctor` the way weir runs a loaded plugin's constructor: the
+/// configuration as JSON text, a handle on `host`, the panic guard, the
+/// check against the monitor kinds the plugin declares (`declared`, as in
+/// `export_plugin!`'s `monitors`), and the host's reading of the returned
+/// monitors. `Err` is the one-line reason weir would print.
+///
+/// ```
+/// # use weir_plugin_api::{testing, Config, HostHandle, Monitors, MonitorKind};
+/// fn refuse(_: &Config, _: HostHandle) -> Result<Monitors, String> { Err("no".into()) }
+/// let host = testing::RecordingHost::new();
+/// assert_eq!(testing::construct("{}", &host, &[MonitorKind::Flow], refuse).err().as_deref(), Some("no"));
+/// ```
+pub fn construct<E: std::fmt::Display>(
+    config: &str,
+    host: &RecordingHost,
+    declared: &[MonitorKind],
+    ctor: fn(&Config, HostHandle) -> Result<Monitors, E>,
+) -> Result<InstanceMonitors, String> {
+    let owned = OwnedHostRef::new(host.clone());
+    let args = InstanceArgs {
+        host_major: API_MAJOR,
+        host_minor: API_MINOR,
+        reserved: 0,
+        config: config.into(),
+        host: owned.raw(),
+        ext: Extensions::NONE,
+    };
+    let bits = declared.iter().fold(0, |b, k| b | k.bit());
+    let entries = crate::export::construct(&args, bits, ctor)
+        .into_result()
+        .map_err(|e| e.into_string())?;
+    // SAFETY: entries from this crate's export path, owned by nobody else.
+    unsafe { InstanceMonitors::from_entries(entries) }.map_err(|e| e.to_string())
 }
 
 /// A live flow record for tests: protocol `proto` between `a` and `z`
@@ -232,8 +275,7 @@ pub fn flow_record<'a>(id: &'a str, proto: u8, a: (&str, u16), z: (&str, u16)) -
         state: state::INIT,
         end_reason: EndReason::Open,
         tags: RStr::from_str(""),
-        #[cfg(feature = "abi-layout-skew-fixture")]
-        skew: 0,
+        ext: Extensions::NONE,
     }
 }
 
@@ -291,6 +333,7 @@ mod tests {
             message: "".into(),
             extra_message: "more".into(),
             status: "".into(),
+            ext: Extensions::NONE,
         };
         assert_eq!(handle.raise(&alert), Ok(()));
         assert_eq!(handle.tag_flow(FlowHandle(42), "seen"), Ok(()));

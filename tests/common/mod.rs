@@ -355,3 +355,19 @@ pub fn weir_conv_table<'a>(flows: impl IntoIterator<Item = &'a Value>) -> ConvTa
     }
     t
 }
+
+/// Runs ssh-guess with `plugin_args` into `out`, which must be refused before
+/// any packet is read: exit 1, exactly one line on stderr (returned), no
+/// flows.ndjson.
+pub fn refusal(plugin_args: &[String], out: &Path) -> String {
+    let run = run_on(&[pcap("ssh-guess.pcap")], out, plugin_args);
+    expect_code(&run, 1);
+    let stderr = String::from_utf8_lossy(&run.stderr).into_owned();
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line, got:\n{stderr}");
+    assert!(
+        !out.join("flows.ndjson").exists(),
+        "no packet may be read after a refusal"
+    );
+    lines[0].to_string()
+}

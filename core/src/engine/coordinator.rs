@@ -221,10 +221,10 @@ impl<W: Write> Coordinator<W> {
             // An instance gone without answering counts as abstaining.
             if let Some(votes) = self.instances[n].await_votes(&rx) {
                 for (i, v) in votes.iter().enumerate().take(flows.len()) {
-                    match v {
+                    match v.known() {
                         Vote::Drop => any_drop[i] = true,
                         Vote::Keep => any_keep[i] = true,
-                        Vote::Abstain => {}
+                        _ => {}
                     }
                 }
             }

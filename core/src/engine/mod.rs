@@ -27,6 +27,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
+use weir_plugin_api::host::OwnedHostRef;
+use weir_plugin_api::objects::InstanceMonitors;
 use weir_plugin_api::{FlowEvents, HostHandle};
 
 use crate::flow::FlowTableConfig;
@@ -153,25 +155,35 @@ impl Engine {
     /// queue depth (events).
     pub fn load_plugin(&mut self, spec: &PluginSpec) -> Result<(), EngineError> {
         let path = spec.path.display().to_string();
-        let module = self.loader.load(&spec.path)?;
+        let plugin = self.loader.load(&spec.path)?;
         let mut config = spec.config.clone();
         let queue_depth = take_queue_option(&mut config, &path)?.unwrap_or(self.cfg.queue_depth);
-        let name = module.info().name.as_str().to_string();
-        let state = self.next_state(&name);
-        let host = HostHandle::new(InstanceHost::new(self.feedback.clone(), state.clone()));
+        let state = self.next_state(plugin.name());
+        let host = OwnedHostRef::new(InstanceHost::new(self.feedback.clone(), state.clone()));
         let json = serde_json::Value::Object(config).to_string();
-        let instance = (module.new_instance())(json.as_str().into(), host)
-            .into_result()
-            .map_err(|reason| EngineError::PluginRefused {
-                path: path.clone(),
-                reason: reason.into_string(),
-            })?;
-        self.start(state, path, instance, queue_depth)
+        let monitors =
+            plugin
+                .new_instance(&json, host)
+                .map_err(|reason| EngineError::PluginRefused {
+                    path: path.clone(),
+                    reason,
+                })?;
+        for kind in &monitors.ignored {
+            crate::diag::line(format_args!(
+                "weir: {path}: plugin {} (built against plugin API {}) returned a {} monitor, unknown to this weir's plugin API {}: it will not run",
+                state.label(),
+                plugin.built_against(),
+                kind.name(),
+                weir_plugin_api::API_VERSION,
+            ));
+        }
+        self.start(state, path, monitors, queue_depth)
     }
 
     /// Adds an in-process plugin built from the same traits (for embedding).
     ///
-    /// `make` receives the instance's host handle, as a dylib constructor would.
+    /// `make` receives the instance's host handle, as a dylib constructor
+    /// would; its monitors go through the same call tables as a dylib's.
     pub fn add_static_plugin(
         &mut self,
         name: &str,
@@ -179,9 +191,14 @@ impl Engine {
     ) -> Result<(), EngineError> {
         let state = self.next_state(name);
         let host = HostHandle::new(InstanceHost::new(self.feedback.clone(), state.clone()));
-        let instance = make(host).into_instance();
+        // SAFETY: entries made in this process by weir-plugin-api, owned by nobody else.
+        let monitors = unsafe { InstanceMonitors::from_entries(make(host).into_entries()) }
+            .map_err(|e| EngineError::PluginRefused {
+                path: "<static>".into(),
+                reason: e.to_string(),
+            })?;
         let depth = self.cfg.queue_depth;
-        self.start(state, "<static>".to_string(), instance, depth)
+        self.start(state, "<static>".to_string(), monitors, depth)
     }
 
     fn next_state(&mut self, name: &str) -> Arc<InstanceState> {
@@ -195,7 +212,7 @@ impl Engine {
         &mut self,
         state: Arc<InstanceState>,
         path: String,
-        monitors: weir_plugin_api::PluginInstance,
+        monitors: InstanceMonitors,
         depth: usize,
     ) -> Result<(), EngineError> {
         let inst = RunningInstance::start(state, path.clone(), monitors, depth)
@@ -348,6 +365,7 @@ impl Engine {
                 refused_calls: i.state.refused.load(Ordering::Relaxed),
                 disabled: i.stats.disabled.load(Ordering::Relaxed),
                 errors: i.stats.errors.lock().map(|e| e.clone()).unwrap_or_default(),
+                ignored_monitors: i.ignored_monitors.clone(),
             })
             .collect();
         drop(instances);

@@ -28,6 +28,9 @@ pub struct PluginSummary {
     pub disabled: bool,
     /// Error reports.
     pub errors: Vec<String>,
+    /// Monitor kinds the plugin returned that this weir does not know (a
+    /// plugin built against a newer API minor): they did not run.
+    pub ignored_monitors: Vec<String>,
 }
 
 /// The outcome of a run.

@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use weir_plugin_api::abi::ext::Extensions;
 use weir_plugin_api::{EndReason, FlowHandle, FlowRecord, IpBytes, Timestamp};
 
 use super::id::FlowId;
@@ -86,6 +87,7 @@ impl FlowSnapshot {
             state: self.state,
             end_reason: self.end_reason,
             tags: self.tags.as_deref().unwrap_or("").into(),
+            ext: Extensions::NONE,
         }
     }
 }

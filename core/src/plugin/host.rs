@@ -13,7 +13,6 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
-use abi_stable::std_types::{RResult, RStr, RString};
 use crossbeam_channel::Sender;
 use weir_plugin_api::{guid, ApiError, FlowHandle, Guid, HostApi, LogLevel, NewAlert, Timestamp};
 
@@ -145,10 +144,10 @@ impl InstanceHost {
         InstanceHost { shared, me }
     }
 
-    fn refuse(&self, e: ApiError) -> RResult<(), ApiError> {
+    fn refuse(&self, e: ApiError) -> Result<(), ApiError> {
         self.me.refused.fetch_add(1, Ordering::Relaxed);
         self.shared.refused.fetch_add(1, Ordering::Relaxed);
-        RResult::RErr(e)
+        Err(e)
     }
 }
 
@@ -161,36 +160,36 @@ impl HostApi for InstanceHost {
         Timestamp::from_micros(self.me.now_micros.load(Ordering::Relaxed))
     }
 
-    fn output_dir(&self) -> RString {
-        self.shared.out_dir.to_string_lossy().into_owned().into()
+    fn output_dir(&self) -> String {
+        self.shared.out_dir.to_string_lossy().into_owned()
     }
 
-    fn log(&self, level: LogLevel, message: RStr<'_>) {
+    fn log(&self, level: LogLevel, message: &str) {
         crate::diag::line(format_args!(
             "[{}] {}: {}",
             self.me.label(),
             level.as_str(),
-            message.as_str()
+            message
         ));
     }
 
     fn register_alert_group(
         &self,
         guid: Guid,
-        name: RStr<'_>,
-        description: RStr<'_>,
-    ) -> RResult<(), ApiError> {
+        name: &str,
+        description: &str,
+    ) -> Result<(), ApiError> {
         let _ = description;
-        if name.as_str().trim().is_empty() {
+        if name.trim().is_empty() {
             return self.refuse(ApiError::InvalidArgument);
         }
-        match self.shared.groups.register(guid, name.as_str()) {
-            Ok(()) => RResult::ROk(()),
+        match self.shared.groups.register(guid, name) {
+            Ok(()) => Ok(()),
             Err(e) => self.refuse(e),
         }
     }
 
-    fn add_alert(&self, alert: &NewAlert<'_>) -> RResult<(), ApiError> {
+    fn add_alert(&self, alert: &NewAlert<'_>) -> Result<(), ApiError> {
         let Some(group) = self.shared.groups.name(&alert.group) else {
             return self.refuse(ApiError::UnknownAlertGroup);
         };
@@ -227,11 +226,10 @@ impl HostApi for InstanceHost {
             return self.refuse(ApiError::EngineGone);
         }
         self.me.alerts.fetch_add(1, Ordering::Relaxed);
-        RResult::ROk(())
+        Ok(())
     }
 
-    fn tag_flow(&self, flow: FlowHandle, tag: RStr<'_>) -> RResult<(), ApiError> {
-        let tag = tag.as_str();
+    fn tag_flow(&self, flow: FlowHandle, tag: &str) -> Result<(), ApiError> {
         if tag.is_empty() || tag.contains('|') || tag.len() > 63 {
             return self.refuse(ApiError::InvalidArgument);
         }
@@ -247,7 +245,7 @@ impl HostApi for InstanceHost {
             None => false,
         };
         if sent {
-            RResult::ROk(())
+            Ok(())
         } else {
             self.refuse(ApiError::EngineGone)
         }

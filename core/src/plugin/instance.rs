@@ -15,12 +15,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use abi_stable::std_types::{RResult, RString};
 use crossbeam_channel::{bounded, Receiver, SendTimeoutError, Sender, TrySendError};
-use weir_plugin_api::monitor::{EngineMonitorBox, FlowMonitorBox};
-use weir_plugin_api::{
-    EngineSubscription, FlowEvents, FlowSubscription, PluginInstance, Timestamp, Vote,
-};
+use weir_plugin_api::objects::{EngineMonitorObject, FlowMonitorObject, InstanceMonitors};
+use weir_plugin_api::{EngineSubscription, FlowEvents, FlowSubscription, Timestamp, Vote};
 
 use super::host::InstanceState;
 use crate::flow::{FlowEvent, FlowSnapshot};
@@ -152,6 +149,9 @@ pub struct RunningInstance {
     pub engine_sub: Option<EngineSubscription>,
     /// Flow-monitor subscription, when the instance has a flow monitor.
     pub flow_sub: Option<FlowSubscription>,
+    /// Monitor kinds the plugin returned that this weir does not know (a
+    /// newer plugin's); they were dropped unused.
+    pub ignored_monitors: Vec<String>,
     tx: Option<Sender<PluginEvent>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -163,19 +163,23 @@ impl RunningInstance {
     pub fn start(
         state: Arc<InstanceState>,
         path: String,
-        monitors: PluginInstance,
+        monitors: InstanceMonitors,
         queue_depth: usize,
     ) -> Result<RunningInstance, String> {
-        let engine: Option<EngineMonitorBox> = monitors.engine.into_option();
-        let flow: Option<FlowMonitorBox> = monitors.flow.into_option();
-        let engine_sub = match &engine {
-            Some(m) => Some(m.subscription().into_result().map_err(|e| e.to_string())?),
-            None => None,
-        };
-        let flow_sub = match &flow {
-            Some(m) => Some(m.subscription().into_result().map_err(|e| e.to_string())?),
-            None => None,
-        };
+        let InstanceMonitors {
+            mut engine,
+            mut flow,
+            ignored,
+        } = monitors;
+        let ignored = ignored.into_iter().map(|k| k.name()).collect();
+        let engine_sub = engine
+            .as_mut()
+            .map(EngineMonitorObject::subscription)
+            .transpose()?;
+        let flow_sub = flow
+            .as_mut()
+            .map(FlowMonitorObject::subscription)
+            .transpose()?;
         if let Some(sub) = &flow_sub {
             session_group(sub)?;
         }
@@ -200,6 +204,7 @@ impl RunningInstance {
             stats,
             engine_sub,
             flow_sub,
+            ignored_monitors: ignored,
             tx: Some(tx),
             thread: Some(thread),
         })
@@ -321,8 +326,8 @@ pub fn session_group(sub: &FlowSubscription) -> Result<weir_plugin_api::Guid, St
 struct Runner {
     state: Arc<InstanceState>,
     stats: Arc<InstanceStats>,
-    engine: Option<EngineMonitorBox>,
-    flow: Option<FlowMonitorBox>,
+    engine: Option<EngineMonitorObject>,
+    flow: Option<FlowMonitorObject>,
     flow_events: FlowEvents,
     engine_sub: EngineSubscription,
 }
@@ -353,11 +358,11 @@ impl Runner {
     }
 
     /// Records the outcome of a callback; disables the instance on error.
-    fn check<T>(&self, result: RResult<T, RString>) -> Option<T> {
+    fn check<T>(&self, result: Result<T, String>) -> Option<T> {
         self.stats.callbacks.fetch_add(1, Ordering::Relaxed);
         match result {
-            RResult::ROk(v) => Some(v),
-            RResult::RErr(msg) => {
+            Ok(v) => Some(v),
+            Err(msg) => {
                 self.stats.disable(format!(
                     "plugin {} {}: instance disabled",
                     self.state.label(),

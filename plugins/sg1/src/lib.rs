@@ -73,6 +73,7 @@ fn new_instance(config: &Config, host: HostHandle) -> Result<Monitors, String> {
 export_plugin! {
     name: "sg1",
     description: "prints the id of every new flow to stdout",
+    monitors: [Flow],
     constructor: new_instance,
 }
 

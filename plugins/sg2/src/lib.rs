@@ -117,6 +117,7 @@ fn new_instance(config: &Config, host: HostHandle) -> Result<Monitors, String> {
 export_plugin! {
     name: "sg2",
     description: "writes every new flow id to <dir>/flog.<instance id>",
+    monitors: [Flow],
     constructor: new_instance,
 }
 

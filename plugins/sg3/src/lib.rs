@@ -168,6 +168,7 @@ fn new_instance(config: &Config, host: HostHandle) -> Result<Monitors, String> {
 export_plugin! {
     name: "sg3",
     description: "writes every flushed flow to <dir>/fdetails.<instance id>",
+    monitors: [Flow],
     constructor: new_instance,
 }
 

@@ -53,5 +53,6 @@ fn new_instance(config: &Config, host: HostHandle) -> Result<Monitors, String> {
 export_plugin! {
     name: "skeleton",
     description: "every monitor type, subscribed to everything, doing nothing",
+    monitors: [Engine, Flow],
     constructor: new_instance,
 }

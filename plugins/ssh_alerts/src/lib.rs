@@ -133,6 +133,7 @@ fn new_instance(config: &Config, host: HostHandle) -> Result<Monitors, String> {
 export_plugin! {
     name: "ssh_alerts",
     description: "alerts on SSH sessions that transfer fewer bytes than a threshold",
+    monitors: [Flow],
     constructor: new_instance,
 }
 

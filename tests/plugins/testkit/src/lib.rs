@@ -473,6 +473,7 @@ fn new_instance(config: &Config, host: HostHandle) -> Result<Monitors, String> {
 export_plugin! {
     name: "testkit",
     description: "test-only plugin: config-driven panics, sleeps, recording, votes, tags",
+    monitors: [Engine, Flow],
     constructor: new_instance,
 }
 
@@ -513,7 +514,7 @@ mod tests {
     }
 
     fn panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
-        weir_plugin_api::monitor::panic_message(&*payload)
+        weir_plugin_api::guard::panic_message(&*payload)
     }
 
     #[test]
@@ -610,13 +611,12 @@ mod tests {
 
     #[test]
     fn constructor_panic_and_refusal_through_the_export_path() {
-        use weir_plugin_api::export::construct;
-        let host = || RecordingHost::new().handle();
-        let outcome = construct(r#"{"panic_in":"constructor"}"#.into(), host(), new_instance);
-        let report = outcome
-            .into_result()
+        use weir_plugin_api::testing::construct;
+        use weir_plugin_api::MonitorKind;
+        let host = RecordingHost::new();
+        let kinds = [MonitorKind::Engine, MonitorKind::Flow];
+        let report = construct(r#"{"panic_in":"constructor"}"#, &host, &kinds, new_instance)
             .err()
-            .map(|e| e.into_string())
             .unwrap_or_default();
         // The guard adds where the panic was raised.
         assert!(
@@ -624,18 +624,20 @@ mod tests {
                 && report.contains("testkit/src/lib.rs:"),
             "{report}"
         );
-        let outcome = construct(r#"{"refuse":"not today"}"#.into(), host(), new_instance);
-        assert_eq!(
-            outcome
-                .into_result()
-                .err()
-                .map(|e| e.into_string())
-                .as_deref(),
-            Some("not today")
-        );
-        let outcome = construct("".into(), host(), new_instance);
-        let instance = outcome.into_result().ok().unwrap();
+        let refused = construct(r#"{"refuse":"not today"}"#, &host, &kinds, new_instance);
+        assert_eq!(refused.err().as_deref(), Some("not today"));
+        let instance = construct("", &host, &kinds, new_instance).unwrap();
         assert!(instance.engine.is_some() && instance.flow.is_some());
+        // Monitors the plugin does not declare are refused, by kind.
+        let undeclared = construct("", &host, &[MonitorKind::Flow], new_instance)
+            .err()
+            .unwrap();
+        assert!(
+            undeclared.contains(
+                "returned engine monitor(s) that export_plugin!'s `monitors` does not declare"
+            ),
+            "{undeclared}"
+        );
     }
 
     #[test]
