@@ -56,12 +56,10 @@ fn flow_on_flush(c: &mut Criterion) {
     let mut plain: Box<dyn FlowMonitor> = black_box(Box::new(NoOp));
     group.bench_function("static_dyn", |b| b.iter(|| plain.on_flush(black_box(&rec))));
 
-    // SAFETY: entries made in this process, owned by nobody else.
-    let mut in_process =
-        unsafe { InstanceMonitors::from_entries(Monitors::new().flow(NoOp).into_entries()) }
-            .unwrap()
-            .flow
-            .unwrap();
+    let mut in_process = InstanceMonitors::from_monitors(Monitors::new().flow(NoOp))
+        .unwrap()
+        .flow
+        .unwrap();
     group.bench_function("in_process_abi", |b| {
         b.iter(|| {
             let _ = in_process.on_flush(black_box(&rec));

@@ -108,18 +108,19 @@ impl<M> Guarded<M> {
         match guarded_call(|| f(&mut self.inner)) {
             Ok(v) => Some(v),
             Err(report) => {
-                self.poisoned = true;
-                self.fail(panicked(callback, &report));
+                self.fail(callback, &report);
                 None
             }
         }
     }
 
-    /// Keeps `report` (out of line: failures are rare, calls are not).
+    /// Poisons the monitor and keeps the report of its panic. Out of line:
+    /// failures are rare, calls are not.
     #[cold]
     #[inline(never)]
-    fn fail(&mut self, report: String) {
-        self.report = Some(report);
+    fn fail(&mut self, callback: &str, report: &str) {
+        self.poisoned = true;
+        self.report = Some(format!("panicked in {callback}: {report}"));
     }
 
     /// The call on a poisoned monitor: out of line, so that the common path
@@ -127,7 +128,7 @@ impl<M> Guarded<M> {
     #[cold]
     #[inline(never)]
     fn refuse<T>(&mut self, callback: &str) -> Option<T> {
-        self.report = Some(poisoned(callback));
+        self.report = Some(format!("{callback}: instance disabled by an earlier panic"));
         None
     }
 
@@ -135,18 +136,6 @@ impl<M> Guarded<M> {
     pub fn take_report(&mut self) -> Option<String> {
         self.report.take()
     }
-}
-
-#[cold]
-#[inline(never)]
-fn poisoned(callback: &str) -> String {
-    format!("{callback}: instance disabled by an earlier panic")
-}
-
-#[cold]
-#[inline(never)]
-fn panicked(callback: &str, report: &str) -> String {
-    format!("panicked in {callback}: {report}")
 }
 
 #[cfg(test)]

@@ -269,6 +269,13 @@ impl InstanceMonitors {
         }
     }
 
+    /// Takes ownership of monitors made in this process (the in-process
+    /// path: embedding, tests), through the same call tables as a dylib's.
+    pub fn from_monitors(monitors: crate::Monitors) -> Result<InstanceMonitors, MonitorsError> {
+        // SAFETY: entries made by this crate's `Monitors`, handed over once.
+        unsafe { InstanceMonitors::from_entries(monitors.into_entries()) }
+    }
+
     /// Whether the instance has no monitor at all.
     pub fn is_empty(&self) -> bool {
         self.engine.is_none() && self.flow.is_none()
@@ -307,8 +314,7 @@ mod tests {
     }
 
     fn objects(m: Monitors) -> InstanceMonitors {
-        // SAFETY: entries made by this crate, owned by nobody else.
-        unsafe { InstanceMonitors::from_entries(m.into_entries()) }.unwrap()
+        InstanceMonitors::from_monitors(m).unwrap()
     }
 
     #[test]

@@ -40,7 +40,6 @@ use abi_stable::std_types::RStr;
 use crate::abi::calls::InstanceArgs;
 use crate::abi::ext::Extensions;
 use crate::abi::header::MonitorKind;
-use crate::abi::{API_MAJOR, API_MINOR};
 use crate::config::Config;
 use crate::host::{ApiError, HostApi, HostHandle, LogLevel, NewAlert, OwnedHostRef};
 use crate::monitors::Monitors;
@@ -227,14 +226,7 @@ pub fn construct<E: std::fmt::Display>(
     ctor: fn(&Config, HostHandle) -> Result<Monitors, E>,
 ) -> Result<InstanceMonitors, String> {
     let owned = OwnedHostRef::new(host.clone());
-    let args = InstanceArgs {
-        host_major: API_MAJOR,
-        host_minor: API_MINOR,
-        reserved: 0,
-        config: config.into(),
-        host: owned.raw(),
-        ext: Extensions::NONE,
-    };
+    let args = InstanceArgs::new(config, owned.raw());
     let bits = declared.iter().fold(0, |b, k| b | k.bit());
     let entries = crate::export::construct(&args, bits, ctor)
         .into_result()

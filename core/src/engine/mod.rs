@@ -191,12 +191,12 @@ impl Engine {
     ) -> Result<(), EngineError> {
         let state = self.next_state(name);
         let host = HostHandle::new(InstanceHost::new(self.feedback.clone(), state.clone()));
-        // SAFETY: entries made in this process by weir-plugin-api, owned by nobody else.
-        let monitors = unsafe { InstanceMonitors::from_entries(make(host).into_entries()) }
-            .map_err(|e| EngineError::PluginRefused {
+        let monitors = InstanceMonitors::from_monitors(make(host)).map_err(|e| {
+            EngineError::PluginRefused {
                 path: "<static>".into(),
                 reason: e.to_string(),
-            })?;
+            }
+        })?;
         let depth = self.cfg.queue_depth;
         self.start(state, "<static>".to_string(), monitors, depth)
     }

@@ -23,7 +23,6 @@ use std::path::{Path, PathBuf};
 use abi_stable::abi_stability::abi_checking::check_layout_compatibility;
 use abi_stable::library::RawLibrary;
 use weir_plugin_api::abi::calls::InstanceArgs;
-use weir_plugin_api::abi::ext::Extensions;
 use weir_plugin_api::abi::header::{HeaderPrefix, PluginHeader, HEADER_SYMBOL, MAGIC};
 use weir_plugin_api::abi::layout::{first_difference, BLOCK_LAYOUTS, LAYOUT_FORMAT};
 use weir_plugin_api::host::OwnedHostRef;
@@ -148,14 +147,7 @@ impl LoadedPlugin {
         config: &str,
         host: OwnedHostRef,
     ) -> Result<InstanceMonitors, String> {
-        let args = InstanceArgs {
-            host_major: API_MAJOR,
-            host_minor: API_MINOR,
-            reserved: 0,
-            config: config.into(),
-            host: host.raw(),
-            ext: Extensions::NONE,
-        };
+        let args = InstanceArgs::new(config, host.raw());
         // SAFETY: the header passed every check of `Loader::load`, so its
         // constructor has this signature; `host` outlives the call.
         let entries = unsafe { (self.header.new_instance)(&args) }.into_result();

@@ -91,6 +91,21 @@ pub struct InstanceArgs<'a> {
     pub ext: Extensions<'a>,
 }
 
+impl<'a> InstanceArgs<'a> {
+    /// The arguments a host built with this crate passes: its own API
+    /// version, `config` and `host`, no extensions.
+    pub fn new(config: &'a str, host: HostRef) -> InstanceArgs<'a> {
+        InstanceArgs {
+            host_major: super::API_MAJOR,
+            host_minor: super::API_MINOR,
+            reserved: 0,
+            config: config.into(),
+            host,
+            ext: Extensions::NONE,
+        }
+    }
+}
+
 /// One monitor returned by the constructor. The host owns it from then on
 /// and calls `drop` exactly once, on the thread that last called it.
 #[repr(C)]
