@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# Flow-table throughput of weir against tshark's conversation tables, on the
-# 1.25-million-packet benchmark capture built from ../shared/pcaps.
+# Whole-pipeline throughput of weir (flows and the built-in counter groups)
+# on the 1.25-million-packet benchmark capture built from ../shared/pcaps,
+# side by side with two peers reading the same file in the same run:
+#   tcpdump -r FILE -w /dev/null     (the floor: read and copy every packet)
+#   tshark -q -z conv,tcp -z conv,udp (a flow table; skip with NO_TSHARK=1)
 #
-#   bash benches/vs_tshark.sh [RUNS]      (default 3 runs of each, interleaved)
+#   bash benches/vs_tshark.sh [RUNS]      (default 3 rounds, interleaved)
+#   WEIR_BEFORE=path/to/old/weir bash benches/vs_tshark.sh   (also time an older build)
 #
 # Builds weir in release mode, builds the capture into target/bench/ when it
-# is missing (../shared/pcaps/make-bench-pcap.sh; never committed), then runs
-# `weir run` and `tshark -z conv,tcp -z conv,udp` in turn and prints the wall
-# time of each run and the median ratio. Both read the same file from the page
-# cache (one warm-up read first). weir's peak RSS includes the memory-mapped
-# capture itself.
+# is missing (../shared/pcaps/make-bench-pcap.sh; never committed), warms the
+# page cache, then per round runs tcpdump, weir with 1 and 2 workers (and
+# WEIR_BEFORE likewise), and tshark. Prints each run's wall time and, per
+# weir variant, the median wall time and its ratio to tcpdump's median.
+# weir's peak RSS includes the memory-mapped capture itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
@@ -18,17 +22,46 @@ shared=${WEIR_SHARED:-../shared}
 mkdir -p target/bench
 [ -f "$pcap" ] || bash "$shared/pcaps/make-bench-pcap.sh" "$pcap"
 cargo build --release -q -p weir
-command -v tshark >/dev/null || { echo "tshark is needed (apt-get install tshark)" >&2; exit 1; }
+command -v tcpdump >/dev/null || { echo "tcpdump is needed (apt-get install tcpdump)" >&2; exit 1; }
+[ -n "${NO_TSHARK:-}" ] || command -v tshark >/dev/null || { echo "tshark is needed (apt-get install tshark)" >&2; exit 1; }
 cat "$pcap" >/dev/null
 
 wall() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
-weir_t=(); tshark_t=()
-for i in $(seq "$runs"); do
-  weir_t+=("$(wall target/release/weir run --pcap "$pcap" --out target/bench/out --quiet)")
-  tshark_t+=("$(wall tshark -n -q -r "$pcap" -z conv,tcp -z conv,udp)")
-  printf 'run %d: weir %.3f s, tshark %.3f s\n' "$i" "${weir_t[-1]}" "${tshark_t[-1]}"
-done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-w=$(median "${weir_t[@]}"); t=$(median "${tshark_t[@]}")
-printf 'median: weir %.3f s (%.2f Mpkt/s), tshark %.3f s; weir/tshark = %.4f\n' \
-  "$w" "$(echo "1245800 / $w / 1000000" | bc -l)" "$t" "$(echo "$w / $t" | bc -l)"
+declare -A times
+variants=("weir:target/release/weir")
+[ -n "${WEIR_BEFORE:-}" ] && variants+=("before:$WEIR_BEFORE")
+for i in $(seq "$runs"); do
+  t=$(wall tcpdump -r "$pcap" -w /dev/null); times[tcpdump]+="$t "
+  line="run $i: tcpdump $(printf %.3f "$t")"
+  for v in "${variants[@]}"; do
+    name=${v%%:*} bin=${v#*:}
+    for w in 1 2; do
+      t=$(wall "$bin" run --pcap "$pcap" --out target/bench/out --quiet --workers "$w")
+      times[$name-w$w]+="$t "; line+=", $name -w $w $(printf %.3f "$t")"
+    done
+  done
+  if [ -z "${NO_TSHARK:-}" ]; then
+    t=$(wall tshark -n -q -r "$pcap" -z conv,tcp -z conv,udp); times[tshark]+="$t "
+    line+=", tshark $(printf %.3f "$t")"
+  fi
+  echo "$line"
+done
+# shellcheck disable=SC2086
+td=$(median ${times[tcpdump]})
+printf 'median: tcpdump %.3f s\n' "$td"
+for v in "${variants[@]}"; do
+  name=${v%%:*}
+  for w in 1 2; do
+    # shellcheck disable=SC2086
+    m=$(median ${times[$name-w$w]})
+    printf 'median: %s -w %d %.3f s (%.2f Mpkt/s), %s/tcpdump = %.2f\n' \
+      "$name" "$w" "$m" "$(echo "1245800 / $m / 1000000" | bc -l)" "$name" "$(echo "$m / $td" | bc -l)"
+  done
+done
+if [ -z "${NO_TSHARK:-}" ]; then
+  # shellcheck disable=SC2086
+  ts=$(median ${times[tshark]})
+  m=$(median ${times[weir-w1]})
+  printf 'median: tshark %.3f s; weir -w 1/tshark = %.4f\n' "$ts" "$(echo "$m / $ts" | bc -l)"
+fi

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use weir_capture::FileSource;
+use weir_core::counters::{Cidr, GroupOptions, HomeNets};
 use weir_core::engine::{Engine, EngineConfig, RunSummary};
 use weir_core::plugin::PluginSpec;
 
@@ -67,7 +68,8 @@ struct RunArgs {
     #[arg(long = "pcap", value_name = "FILE", required = true)]
     pcaps: Vec<PathBuf>,
 
-    /// Output directory (created if missing): flows.ndjson, alerts.ndjson, summary.json.
+    /// Output directory (created if missing): flows.ndjson, counters.ndjson,
+    /// toppers.ndjson, alerts.ndjson, summary.json.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
 
@@ -105,9 +107,29 @@ struct RunArgs {
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     callback_timeout: u64,
 
+    /// Home network (CIDR, or one address); repeat for more. Replaces the
+    /// default: 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 169.254.0.0/16,
+    /// fc00::/7, fe80::/10.
+    #[arg(long = "home-net", value_name = "CIDR", value_parser = parse_cidr)]
+    home_nets: Vec<Cidr>,
+
+    /// Most keys a counter group keeps per interval; updates of further
+    /// keys are dropped (counted in the summary, still in SYS:GROUP_TOTALS).
+    #[arg(long, value_name = "N", default_value_t = 250_000, value_parser = clap::value_parser!(u64).range(1..))]
+    max_keys: u64,
+
+    /// Options of one counter group, by name or GUID:
+    /// `GROUP:top=N,topper-bucket=SECS,max-keys=N`. Repeatable.
+    #[arg(long = "counter-group", value_name = "GROUP:OPTIONS", value_parser = GroupOptions::parse)]
+    counter_groups: Vec<GroupOptions>,
+
     /// Do not print the summary.
     #[arg(long, short)]
     quiet: bool,
+}
+
+fn parse_cidr(arg: &str) -> Result<Cidr, String> {
+    Cidr::parse(arg)
 }
 
 /// `0.1.0 (plugin API 1.0)`: plugins built against 1.0 .. 1.0 of that major run here.
@@ -192,6 +214,11 @@ fn execute(args: &RunArgs) -> anyhow::Result<RunSummary> {
     cfg.queue_depth = args.queue_depth as usize;
     cfg.callback_timeout =
         (args.callback_timeout > 0).then(|| Duration::from_secs(args.callback_timeout));
+    if !args.home_nets.is_empty() {
+        cfg.home_nets = HomeNets::new(args.home_nets.clone());
+    }
+    cfg.max_keys = usize::try_from(args.max_keys).unwrap_or(usize::MAX);
+    cfg.counter_groups = args.counter_groups.clone();
     let mut engine = Engine::new(cfg)?;
     for spec in &args.plugins {
         engine.load_plugin(spec)?;

@@ -2,6 +2,7 @@
 //!
 //! Brief overview:
 //! - [`source`]: the [`source::PacketSource`] trait capture back-ends implement.
+//! - [`counters`]: counter groups (Hosts, Apps, ...), meters, key caps and toppers.
 //! - [`decode`]: zero-copy protocol views and the per-frame [`decode::Decoded`] summary.
 //! - [`flow`]: flow keys, Trisul flow ids, per-worker flow tables.
 //! - [`engine`]: [`engine::Engine`], which runs source → workers → coordinator → plugins.
@@ -21,6 +22,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod counters;
 pub mod decode;
 pub mod diag;
 pub mod engine;

@@ -1,9 +1,10 @@
 //! Arbitrary bytes through the decoder, for every link type: it must never
-//! panic, and a decoded summary must stay inside the frame.
+//! panic, a decoded summary must stay inside the frame, and the link facts
+//! must agree with the summary.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use weir_core::decode::decode;
+use weir_core::decode::{decode, decode_frame};
 use weir_core::source::LinkType;
 
 fuzz_target!(|data: &[u8]| {
@@ -18,7 +19,13 @@ fuzz_target!(|data: &[u8]| {
         4 => LinkType::RawIpv6,
         _ => LinkType::Other(u32::from(selector)),
     };
-    if let Ok(Some(d)) = decode(link, frame) {
+    let (facts, framed) = decode_frame(link, frame);
+    let plain = decode(link, frame);
+    assert_eq!(framed, plain, "decode and decode_frame disagree");
+    if facts.src_mac.is_some() {
+        assert!(frame.len() >= 14 && link == LinkType::Ethernet);
+    }
+    if let Ok(Some(d)) = plain {
         let end = d.payload_offset as usize + d.payload_len as usize;
         assert!(end <= frame.len(), "payload past the frame: {d:?}");
         assert!(d.vlan_count <= 2);

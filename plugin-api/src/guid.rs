@@ -31,3 +31,27 @@ pub const BUILTIN_ALERT_GROUPS: [(Guid, &str); 6] = [
     (ALERT_SYSTEM, "System Alerts"),
     (ALERT_USER, "User Alerts"),
 ];
+
+/// Counter group: IPv4 hosts, key `C0.A8.01.04`.
+pub const CG_HOSTS: Guid = Guid::from_u128(0x4CD742B1_C1CA_4708_BE78_0FCA2EB01A86);
+/// Counter group: IPv6 hosts, key 32 hex digits.
+pub const CG_HOSTS_IPV6: Guid = Guid::from_u128(0x6CD742B1_C1CA_4708_BE78_0FCA2EB01A86);
+/// Counter group: hosts inside the home networks (`--home-net`).
+pub const CG_INTERNAL_HOSTS: Guid = Guid::from_u128(0x889900CC_0063_11A5_8380_FEBDBABBDBEA);
+/// Counter group: hosts outside the home networks.
+pub const CG_EXTERNAL_HOSTS: Guid = Guid::from_u128(0x00AA77BB_0063_11A5_8380_FEBDBABBDBEA);
+/// Counter group: applications by server port, key `p-0050`.
+pub const CG_APPS: Guid = Guid::from_u128(0xC51B48D4_7876_479E_B0D9_BD9EFF03CE2E);
+/// Counter group: whole-link aggregates, keys `TOTALBW` and `DIR_*`.
+pub const CG_AGGREGATES: Guid = Guid::from_u128(0x393B5EBC_AB41_4387_8F31_8077DB917336);
+/// Counter group: MAC addresses, key `00:1C:C0:B9:B9:10`.
+pub const CG_MAC: Guid = Guid::from_u128(0x4B09BD22_3B99_40FC_8215_94A430EA0A35);
+/// Counter group: link-layer protocols, key = EtherType in hex (`0800`).
+pub const CG_LINK_LAYER: Guid = Guid::from_u128(0x9F5AD3A9_C74D_46D8_A8A8_DCDD773730BA);
+/// Counter group: network-layer protocols, key = IP protocol in hex (`06`).
+pub const CG_NETWORK_LAYER: Guid = Guid::from_u128(0xE89BCD56_30AD_40F5_B1C8_8B7683F440BD);
+/// Counter group: VLANs, key = VLAN id in hex (`002A`).
+pub const CG_VLAN: Guid = Guid::from_u128(0x0EC72E9E_3AD2_43FD_8173_74693EEA08D0);
+/// Counter group: SNMP interfaces (Trisul reuses this GUID for the File
+/// Hashes resource group: registries are keyed by stream kind and GUID).
+pub const CG_SNMP_INTERFACE: Guid = Guid::from_u128(0x9781DB2C_F78A_4F7F_A7E8_2B1A9A7BE71A);

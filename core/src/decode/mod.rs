@@ -227,11 +227,47 @@ impl std::fmt::Display for DecodeError {
 /// transport header is there). An IPv4/IPv6 header whose version nibble does
 /// not match the link's protocol field gives [`DecodeError::BadIpVersion`].
 pub fn decode(link: LinkType, frame: &[u8]) -> Result<Option<Decoded>, DecodeError> {
+    decode_frame(link, frame).1
+}
+
+/// What the link layer of a frame says, for link-layer counters (MAC
+/// addresses, EtherType). Filled for every frame that decodes, IP or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LinkFacts {
+    /// The protocol after the link header and any VLAN tags: an EtherType
+    /// (`0x0800` IPv4, `0x0806` ARP, ...); 0 for an 802.3 frame whose type
+    /// field is a length (LLC). Raw IP links give `0x0800`/`0x86DD`.
+    pub ethertype: u16,
+    /// Source MAC address (Ethernet only).
+    pub src_mac: Option<[u8; 6]>,
+    /// Destination MAC address (Ethernet only).
+    pub dst_mac: Option<[u8; 6]>,
+}
+
+/// Decodes one frame like [`decode`], and also returns its [`LinkFacts`]
+/// (default when the link layer itself is malformed).
+pub fn decode_frame(
+    link: LinkType,
+    frame: &[u8],
+) -> (LinkFacts, Result<Option<Decoded>, DecodeError>) {
+    let mut facts = LinkFacts::default();
+    let result = decode_into(link, frame, &mut facts);
+    (facts, result)
+}
+
+#[inline(always)]
+fn decode_into(
+    link: LinkType,
+    frame: &[u8],
+    facts: &mut LinkFacts,
+) -> Result<Option<Decoded>, DecodeError> {
     // The link layer gives the bytes after its header, their offset in the
     // frame and what they hold, as an EtherType (raw IP links included).
     let (mut data, mut base, mut ethertype) = match link {
         LinkType::Ethernet => {
             let eth = ethernet::Packet::new_checked(frame)?;
+            facts.src_mac = Some(eth.src_addr());
+            facts.dst_mac = Some(eth.dst_addr());
             (eth.payload(), ethernet::HEADER_LEN, eth.ethertype())
         }
         LinkType::LinuxSll => {
@@ -262,6 +298,11 @@ pub fn decode(link: LinkType, frame: &[u8]) -> Result<Option<Decoded>, DecodeErr
         data = tag.payload();
         base += ethernet::VLAN_TAG_LEN;
     }
+    facts.ethertype = if ethertype < ethernet::ethertype::MIN_ETHERTYPE {
+        0
+    } else {
+        ethertype
+    };
     // One call site per IP version, inlined: the summary is written once,
     // straight into the result.
     match ethertype {

@@ -4,7 +4,9 @@
 //! `flows.ndjson` and feeds every plugin instance's queue.
 //!
 //! **Flush order** at each interval boundary (and once more at end of input):
-//! engine `on_begin_flush` → flow `on_begin_flush` → flush-filter votes from
+//! engine `on_begin_flush` → counter groups (the workers' shards merged in
+//! worker order, `counters.ndjson`, and `toppers.ndjson` when a topper bucket
+//! closes) → flow `on_begin_flush` → flush-filter votes from
 //! the instances that declared a filter → `on_flush` for every kept flow, and
 //! its `flows.ndjson` line → flow `on_end_flush` → engine `on_end_flush`.
 //! A flow is dropped when at least one instance votes `Drop` and none votes
@@ -19,7 +21,10 @@ use crossbeam_channel::{bounded, Receiver, Select};
 use weir_plugin_api::{FlowEvents, Timestamp, Vote};
 
 use super::worker::{Marker, WorkerOut};
+use crate::counters::shard::CounterShard;
+use crate::counters::CounterStore;
 use crate::flow::{FlowSnapshot, TableStats};
+use crate::output::counters::CounterOutput;
 use crate::output::flows::FlowWriter;
 use crate::plugin::{PluginEvent, RunningInstance};
 
@@ -36,6 +41,8 @@ pub struct CoordinatorStats {
     pub tables: Vec<TableStats>,
     /// A write error on `flows.ndjson`, if any.
     pub io_error: Option<String>,
+    /// A write error on `counters.ndjson` or `toppers.ndjson`, if any.
+    pub counters_error: Option<String>,
 }
 
 /// The coordinator's inputs and outputs.
@@ -46,15 +53,23 @@ pub struct Coordinator<W: Write> {
     pub instances: Vec<RunningInstance>,
     /// Where flow records go.
     pub flows: FlowWriter<W>,
+    /// The counter groups (returned by [`Coordinator::run`]).
+    pub counters: CounterStore,
+    /// Where counter rows and toppers go.
+    pub counter_out: CounterOutput,
 }
+
+/// What one worker handed over at a marker.
+type Arrival = (Marker, Vec<FlowSnapshot>, Option<Box<CounterShard>>);
 
 impl<W: Write> Coordinator<W> {
     /// Runs until every worker is done; returns the instances (still running,
-    /// their queues possibly not yet drained) and the counters.
-    pub fn run(mut self) -> (Vec<RunningInstance>, CoordinatorStats) {
+    /// their queues possibly not yet drained), the counters and the counter
+    /// groups.
+    pub fn run(mut self) -> (Vec<RunningInstance>, CoordinatorStats, CounterStore) {
         let n = self.workers.len();
         let mut stats = CoordinatorStats::default();
-        let mut reached: Vec<Option<(Marker, Vec<FlowSnapshot>)>> = (0..n).map(|_| None).collect();
+        let mut reached: Vec<Option<Arrival>> = (0..n).map(|_| None).collect();
         let mut done = vec![false; n];
         let flow_event_kinds = FlowEvents::NEW_FLOW | FlowEvents::UPDATE | FlowEvents::TERMINATE;
         loop {
@@ -64,9 +79,12 @@ impl<W: Write> Coordinator<W> {
                 let mut marker = None;
                 let mut flush = Vec::new();
                 for r in reached.iter_mut() {
-                    if let Some((m, mut f)) = r.take() {
+                    if let Some((m, mut f, shard)) = r.take() {
                         marker = Some(m);
                         flush.append(&mut f);
+                        if let Some(shard) = shard {
+                            self.counters.merge(&shard);
+                        }
                     }
                 }
                 if let Some(m) = marker {
@@ -100,7 +118,9 @@ impl<W: Write> Coordinator<W> {
                         inst.send(PluginEvent::Flows(batch.clone()));
                     }
                 }
-                Ok(WorkerOut::Reached(marker, flush)) => reached[i] = Some((marker, flush)),
+                Ok(WorkerOut::Reached(marker, flush, shard)) => {
+                    reached[i] = Some((marker, flush, shard))
+                }
                 Ok(WorkerOut::Done(t)) => {
                     stats.tables.push(t);
                     done[i] = true;
@@ -111,7 +131,9 @@ impl<W: Write> Coordinator<W> {
         if let Err(e) = self.flows.flush() {
             stats.io_error.get_or_insert(e.to_string());
         }
-        (self.instances, stats)
+        self.counter_out.flush();
+        stats.counters_error = self.counter_out.error.take();
+        (self.instances, stats, self.counters)
     }
 
     fn at_marker(
@@ -130,16 +152,24 @@ impl<W: Write> Coordinator<W> {
                     }
                 }
             }
-            Marker::Boundary { end_sec } => self.flush(Timestamp::from_secs(end_sec), flush, stats),
+            Marker::Boundary { end_sec } => {
+                self.flush(Timestamp::from_secs(end_sec), false, flush, stats)
+            }
             Marker::Eof { end_sec } => {
                 if end_sec > 0 || !flush.is_empty() {
-                    self.flush(Timestamp::from_secs(end_sec), flush, stats);
+                    self.flush(Timestamp::from_secs(end_sec), true, flush, stats);
                 }
             }
         }
     }
 
-    fn flush(&mut self, ts: Timestamp, mut flows: Vec<FlowSnapshot>, stats: &mut CoordinatorStats) {
+    fn flush(
+        &mut self,
+        ts: Timestamp,
+        eof: bool,
+        mut flows: Vec<FlowSnapshot>,
+        stats: &mut CoordinatorStats,
+    ) {
         stats.flushes += 1;
         // Handles name the worker, so they break ties only after everything
         // that does not depend on sharding.
@@ -165,6 +195,7 @@ impl<W: Write> Coordinator<W> {
         {
             inst.send(PluginEvent::EngineBeginFlush(ts));
         }
+        self.counters.flush(ts.secs, eof, &mut self.counter_out);
         let flushers: Vec<usize> = (0..self.instances.len())
             .filter(|&i| self.instances[i].wants_flow(FlowEvents::FLUSH))
             .collect();

@@ -31,8 +31,12 @@ use weir_plugin_api::host::OwnedHostRef;
 use weir_plugin_api::objects::InstanceMonitors;
 use weir_plugin_api::{FlowEvents, HostHandle};
 
+use crate::counters::builtin::{self, Builtin};
+use crate::counters::metering::Meters;
+use crate::counters::{CounterStore, GroupDef, GroupOptions, HomeNets};
 use crate::flow::FlowTableConfig;
 use crate::output::alerts::AlertRow;
+use crate::output::counters::CounterOutput;
 use crate::output::flows::FlowWriter;
 use crate::plugin::{
     Feedback, InstanceHost, InstanceState, InstanceStats, Loader, PluginSpec, RunningInstance,
@@ -40,7 +44,7 @@ use crate::plugin::{
 };
 use crate::source::PacketSource;
 use coordinator::Coordinator;
-pub use summary::{PluginSummary, RunSummary};
+pub use summary::{CounterGroupSummary, PluginSummary, RunSummary, TopKey};
 use worker::WorkerIn;
 
 /// Engine settings. Defaults: 60 s intervals, 120 s idle timeout, 300 s active
@@ -64,6 +68,14 @@ pub struct EngineConfig {
     /// A plugin callback running longer than this is abandoned and its instance
     /// disabled (the watchdog); `None` waits forever. Default 60 s.
     pub callback_timeout: Option<std::time::Duration>,
+    /// Home networks (Internal/External Hosts, directions). Default: the
+    /// private and link-local ranges ([`HomeNets::DEFAULT`]).
+    pub home_nets: HomeNets,
+    /// Key cap of every counter group per interval, unless a group's own
+    /// option says otherwise. Default 250,000.
+    pub max_keys: usize,
+    /// Per-group options (`--counter-group`), applied in order.
+    pub counter_groups: Vec<GroupOptions>,
 }
 
 impl EngineConfig {
@@ -78,7 +90,35 @@ impl EngineConfig {
             out_dir: out_dir.into(),
             queue_depth: DEFAULT_QUEUE_DEPTH,
             callback_timeout: Some(std::time::Duration::from_secs(60)),
+            home_nets: HomeNets::default(),
+            max_keys: crate::counters::group::DEFAULT_MAX_KEYS,
+            counter_groups: Vec::new(),
         }
+    }
+
+    /// The built-in counter groups with this configuration's cap and options
+    /// applied; an option naming no group is an error that names it.
+    pub fn counter_group_defs(&self) -> Result<Vec<GroupDef>, EngineError> {
+        let mut defs = builtin::definitions();
+        for d in &mut defs {
+            d.max_keys = self.max_keys.max(1);
+        }
+        for opt in &self.counter_groups {
+            let mut hit = false;
+            for d in defs.iter_mut().filter(|d| opt.names(d)) {
+                opt.apply(d);
+                hit = true;
+            }
+            if !hit {
+                let names: Vec<&str> = defs.iter().map(|d| d.name.as_str()).collect();
+                return Err(EngineError::CounterGroup(format!(
+                    "--counter-group {:?}: no counter group has that name or GUID (groups: {})",
+                    opt.group,
+                    names.join(", ")
+                )));
+            }
+        }
+        Ok(defs)
     }
 }
 
@@ -116,6 +156,9 @@ pub enum EngineError {
     /// A thread could not be started.
     #[error("cannot start thread: {0}")]
     Thread(String),
+    /// A counter-group option names no group.
+    #[error("{0}")]
+    CounterGroup(String),
 }
 
 /// The engine: configure, add plugins, run once over a source.
@@ -131,6 +174,7 @@ pub struct Engine {
 impl Engine {
     /// Creates the output directory and an engine with no plugins.
     pub fn new(cfg: EngineConfig) -> Result<Engine, EngineError> {
+        cfg.counter_group_defs()?;
         std::fs::create_dir_all(&cfg.out_dir).map_err(|source| EngineError::Output {
             path: cfg.out_dir.clone(),
             source,
@@ -248,6 +292,12 @@ impl Engine {
         };
         let flows_file = out_file("flows.ndjson")?;
         let alerts_file = out_file("alerts.ndjson")?;
+        let counter_out = CounterOutput::new(
+            Box::new(out_file("counters.ndjson")?),
+            Box::new(out_file("toppers.ndjson")?),
+        );
+        let defs = cfg.counter_group_defs()?;
+        let home = Arc::new(cfg.home_nets.clone());
 
         let mut worker_in: Vec<Sender<WorkerIn>> = Vec::new();
         let mut worker_out = Vec::new();
@@ -264,9 +314,10 @@ impl Engine {
                 worker: w as u8,
                 events: wanted,
             };
+            let meters = Meters::new(&defs, home.clone());
             let t = std::thread::Builder::new()
                 .name(format!("worker-{w}"))
-                .spawn(move || worker::run(table_cfg, in_rx, out_tx, tag_rx))
+                .spawn(move || worker::run(table_cfg, meters, in_rx, out_tx, tag_rx))
                 .map_err(|e| EngineError::Thread(e.to_string()))?;
             worker_in.push(in_tx);
             worker_out.push(out_rx);
@@ -292,6 +343,16 @@ impl Engine {
             workers: worker_out,
             instances,
             flows: FlowWriter::new(flows_file),
+            counters: CounterStore::new(
+                defs,
+                cfg.interval_secs,
+                &[
+                    Builtin::Hosts.index(),
+                    Builtin::HostsIpv6.index(),
+                    Builtin::Apps.index(),
+                ],
+            ),
+            counter_out,
         };
         let coord = std::thread::Builder::new()
             .name("coordinator".into())
@@ -309,7 +370,7 @@ impl Engine {
             ..RunSummary::default()
         };
 
-        let (mut instances, cstats) = coord
+        let (mut instances, cstats, counters) = coord
             .join()
             .map_err(|_| EngineError::Thread("coordinator failed".into()))?;
         for (w, t) in worker_threads.into_iter().enumerate() {
@@ -344,7 +405,36 @@ impl Engine {
         summary.alerts = alerts;
         summary.first_ts = read.first_ts.map(|t| t.to_string());
         summary.last_ts = read.clock.now().map(|t| t.to_string());
+        summary.counter_groups = counters
+            .stats()
+            .into_iter()
+            .map(|(def, st)| CounterGroupSummary {
+                guid: def.guid.to_string(),
+                name: def.name.clone(),
+                keys: st.max_keys,
+                rows: st.rows,
+                dropped_updates: st.dropped_updates,
+                dropped_keys: st.dropped_keys,
+            })
+            .collect();
+        let top = |groups: &[Builtin]| {
+            let mut all: Vec<TopKey> = groups
+                .iter()
+                .flat_map(|g| counters.run_top(g.index(), 10))
+                .map(|t| TopKey {
+                    key: t.key,
+                    label: t.label,
+                    bytes: t.value,
+                })
+                .collect();
+            all.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.key.cmp(&b.key)));
+            all.truncate(10);
+            all
+        };
+        summary.top_hosts = top(&[Builtin::Hosts, Builtin::HostsIpv6]);
+        summary.top_apps = top(&[Builtin::Apps]);
         for io in [
+            cstats.counters_error,
             cstats.io_error.map(|e| format!("flows.ndjson: {e}")),
             alert_error.map(|e| format!("alerts.ndjson: {e}")),
         ]

@@ -124,24 +124,31 @@ pub fn read_all(
             let ts = out.clock.now().unwrap_or(pkt.ts);
             shards.marker(Marker::Tick { ts, tick });
         }
-        match decode::decode(pkt.link, pkt.data) {
-            Ok(Some(decoded)) => {
-                let worker = if n == 1 {
-                    0
-                } else {
-                    (FlowKey::from_decoded(&decoded).0.shard_hash() % n as u64) as usize
-                };
-                let job = PacketJob {
-                    decoded,
-                    ts: pkt.ts,
-                    wire_len: pkt.wire_len,
-                    now_sec: out.clock.now_secs(),
-                };
-                shards.push(worker, job);
+        let (link, decoded) = decode::decode_frame(pkt.link, pkt.data);
+        let (worker, decoded) = match decoded {
+            Ok(Some(decoded)) if n > 1 => {
+                let hash = FlowKey::from_decoded(&decoded).0.shard_hash();
+                ((hash % n as u64) as usize, Some(decoded))
             }
-            Ok(None) => out.non_ip += 1,
-            Err(e) => *out.decode_errors.entry(e.reason()).or_insert(0) += 1,
-        }
+            Ok(Some(decoded)) => (0, Some(decoded)),
+            // Frames without IP only feed the link-layer counters.
+            Ok(None) => {
+                out.non_ip += 1;
+                (0, None)
+            }
+            Err(e) => {
+                *out.decode_errors.entry(e.reason()).or_insert(0) += 1;
+                continue;
+            }
+        };
+        let job = PacketJob {
+            decoded,
+            link,
+            ts: pkt.ts,
+            wire_len: pkt.wire_len,
+            now_sec: out.clock.now_secs(),
+        };
+        shards.push(worker, job);
     }
     shards.marker(Marker::Eof {
         end_sec: out.clock.final_boundary().unwrap_or(0),

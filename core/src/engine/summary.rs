@@ -33,6 +33,36 @@ pub struct PluginSummary {
     pub ignored_monitors: Vec<String>,
 }
 
+/// What one counter group did over the run.
+#[derive(Debug, Clone, Serialize)]
+pub struct CounterGroupSummary {
+    /// GUID.
+    pub guid: String,
+    /// Name.
+    pub name: String,
+    /// Most keys in one interval (without `SYS:GROUP_TOTALS`).
+    pub keys: usize,
+    /// Lines written to `counters.ndjson`.
+    pub rows: u64,
+    /// Updates of new keys refused by a full worker table (`--max-keys`);
+    /// their volumes still count in `SYS:GROUP_TOTALS`.
+    pub dropped_updates: u64,
+    /// Keys refused when the workers' tables were merged into a full group
+    /// (their volumes count in `SYS:GROUP_TOTALS` too).
+    pub dropped_keys: u64,
+}
+
+/// A key and its meter-0 total over the run (top hosts, top apps).
+#[derive(Debug, Clone, Serialize)]
+pub struct TopKey {
+    /// Trisul key.
+    pub key: String,
+    /// Label (the address, the service name).
+    pub label: String,
+    /// Bytes over the run.
+    pub bytes: i64,
+}
+
 /// The outcome of a run.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct RunSummary {
@@ -68,6 +98,12 @@ pub struct RunSummary {
     pub workers: usize,
     /// Per-instance activity.
     pub plugins: Vec<PluginSummary>,
+    /// Per counter group: keys, rows written, what the key cap dropped.
+    pub counter_groups: Vec<CounterGroupSummary>,
+    /// The hosts (IPv4 and IPv6) with the most bytes over the run, at most 10.
+    pub top_hosts: Vec<TopKey>,
+    /// The apps (server ports) with the most bytes over the run, at most 10.
+    pub top_apps: Vec<TopKey>,
     /// Non-fatal problems (truncated inputs).
     pub warnings: Vec<String>,
     /// A fatal problem that stopped reading early (everything read was still flushed).
@@ -108,6 +144,37 @@ impl RunSummary {
             self.first_ts.as_deref().unwrap_or("-"),
             self.last_ts.as_deref().unwrap_or("-")
         );
+        let dropped: Vec<String> = self
+            .counter_groups
+            .iter()
+            .filter(|g| g.dropped_updates + g.dropped_keys > 0)
+            .map(|g| {
+                format!(
+                    "{} ({} updates, {} keys)",
+                    g.name, g.dropped_updates, g.dropped_keys
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            s,
+            "counters       {} groups, {} rows{}",
+            self.counter_groups.iter().filter(|g| g.rows > 0).count(),
+            self.counter_groups.iter().map(|g| g.rows).sum::<u64>(),
+            if dropped.is_empty() {
+                String::new()
+            } else {
+                format!(", key cap dropped: {}", dropped.join(", "))
+            }
+        );
+        for (title, rows) in [("top hosts", &self.top_hosts), ("top apps", &self.top_apps)] {
+            if rows.is_empty() {
+                continue;
+            }
+            let _ = writeln!(s, "{title:<26} {:>12}  key", "bytes");
+            for r in rows.iter() {
+                let _ = writeln!(s, "  {:<24} {:>12}  {}", r.label, r.bytes, r.key);
+            }
+        }
         for p in &self.plugins {
             let _ = writeln!(
                 s,

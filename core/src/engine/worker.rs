@@ -10,14 +10,19 @@
 use crossbeam_channel::{Receiver, Sender};
 use weir_plugin_api::{FlowHandle, Timestamp};
 
-use crate::decode::Decoded;
+use crate::counters::metering::Meters;
+use crate::counters::shard::CounterShard;
+use crate::decode::{Decoded, Fragment, LinkFacts};
 use crate::flow::{FlowEvent, FlowSnapshot, FlowTable, FlowTableConfig, PacketFacts, TableStats};
 
-/// A decoded packet handed to a worker.
+/// A decoded frame handed to a worker.
 #[derive(Debug, Clone, Copy)]
 pub struct PacketJob {
-    /// Decoded summary.
-    pub decoded: Decoded,
+    /// Decoded IP summary; `None` for a frame without IP (ARP, LLDP, ...),
+    /// which only counts in the link-layer counters.
+    pub decoded: Option<Decoded>,
+    /// What the link layer says.
+    pub link: LinkFacts,
     /// Capture time.
     pub ts: Timestamp,
     /// Frame length on the wire.
@@ -61,8 +66,8 @@ pub enum WorkerOut {
     /// Flow events in order.
     Events(Vec<FlowEvent>),
     /// The worker has reached a marker; for boundaries and end of input it
-    /// carries the flows to flush.
-    Reached(Marker, Vec<FlowSnapshot>),
+    /// carries the flows to flush and the interval's counter shard.
+    Reached(Marker, Vec<FlowSnapshot>, Option<Box<CounterShard>>),
     /// The worker has finished (after `Reached(Eof)`), with its table's counters.
     Done(TableStats),
 }
@@ -70,6 +75,7 @@ pub enum WorkerOut {
 /// Runs a worker until its input closes or end of input is reached.
 pub fn run(
     cfg: FlowTableConfig,
+    mut meters: Meters,
     input: Receiver<WorkerIn>,
     output: Sender<WorkerOut>,
     tags: Receiver<(FlowHandle, String)>,
@@ -80,12 +86,20 @@ pub fn run(
         match msg {
             WorkerIn::Packets(jobs) => {
                 for job in &jobs {
-                    let facts = PacketFacts {
-                        decoded: &job.decoded,
-                        ts: job.ts,
-                        wire_len: job.wire_len,
-                    };
-                    table.observe(&facts, job.now_sec, &mut events);
+                    let fragment = job.decoded.is_some_and(|d| d.fragment != Fragment::None);
+                    meters.packet(&job.link, job.wire_len, fragment);
+                    if let Some(decoded) = &job.decoded {
+                        let facts = PacketFacts {
+                            decoded,
+                            ts: job.ts,
+                            wire_len: job.wire_len,
+                        };
+                        table.observe(&facts, job.now_sec, &mut events);
+                    }
+                }
+                // Flows evicted or replaced by this batch.
+                for (key, usage) in table.drain_folded() {
+                    meters.flow(&key, &usage);
                 }
                 if events.len() >= 512 {
                     let _ = output.send(WorkerOut::Events(std::mem::take(&mut events)));
@@ -101,16 +115,25 @@ pub fn run(
                     Marker::Boundary { end_sec } => {
                         table.expire_idle(end_sec.saturating_sub(1), &mut events);
                         table.collect_flush(end_sec, &mut flush);
+                        table.fold_touched();
                     }
                     Marker::Eof { end_sec } => {
                         table.end_all(&mut events);
                         table.collect_flush(end_sec, &mut flush);
+                        table.fold_touched();
                     }
                 }
+                for (key, usage) in table.drain_folded() {
+                    meters.flow(&key, &usage);
+                }
+                let shard = match marker {
+                    Marker::Tick { .. } => None,
+                    _ => Some(Box::new(meters.take())),
+                };
                 if !events.is_empty() {
                     let _ = output.send(WorkerOut::Events(std::mem::take(&mut events)));
                 }
-                let _ = output.send(WorkerOut::Reached(marker, flush));
+                let _ = output.send(WorkerOut::Reached(marker, flush, shard));
                 if let Marker::Eof { .. } = marker {
                     let _ = output.send(WorkerOut::Done(table.stats()));
                     return;

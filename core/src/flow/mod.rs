@@ -6,8 +6,10 @@ pub mod id;
 pub mod key;
 pub mod snapshot;
 pub mod table;
+pub mod usage;
 
 pub use id::FlowId;
 pub use key::{Direction, FlowKey};
 pub use snapshot::{FlowCounters, FlowSnapshot};
 pub use table::{FlowEvent, FlowTable, FlowTableConfig, PacketFacts, TableStats};
+pub use usage::FlowUse;

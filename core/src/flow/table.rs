@@ -31,6 +31,7 @@ use weir_plugin_api::{state, EndReason, FlowEvents, FlowHandle, Timestamp};
 use super::id::FlowId;
 use super::key::{Direction, FlowKey};
 use super::snapshot::{FlowCounters, FlowSnapshot};
+use super::usage::FlowUse;
 use crate::decode::{tcp_flags, Decoded};
 
 /// Limits and timeouts of a flow table.
@@ -99,6 +100,10 @@ struct FlowEntry {
     last_touch_sec: u64,
     last_update_sec: u64,
     tags: Option<Arc<str>>,
+    /// Traffic not yet folded into the counter groups.
+    usage: FlowUse,
+    /// Whether the flow is in `FlowTable::touched` this interval.
+    touched: bool,
 }
 
 struct Slot {
@@ -132,6 +137,10 @@ pub struct FlowTable {
     closing: Vec<(u32, u32)>,
     /// Ended flows already out of the index, waiting for the next flush.
     finished: Vec<FlowSnapshot>,
+    /// Flows with packets this interval (each once), folded at the boundary.
+    touched: Vec<(u32, u32)>,
+    /// Folded usage waiting for the worker to meter it.
+    folded: Vec<(FlowKey, FlowUse)>,
     stats: TableStats,
 }
 
@@ -150,6 +159,8 @@ impl FlowTable {
             active_due: BTreeMap::new(),
             closing: Vec::new(),
             finished: Vec::new(),
+            touched: Vec::new(),
+            folded: Vec::new(),
             stats: TableStats::default(),
         }
     }
@@ -199,17 +210,35 @@ impl FlowTable {
         };
         let len = u64::from(pkt.wire_len);
         let payload = u64::from(pkt.decoded.payload_len);
+        let syn = u32::from(is_tcp && flags & tcp_flags::SYN != 0);
+        let (syn_only, syn_ack) = if flags & tcp_flags::ACK == 0 {
+            (syn, 0)
+        } else {
+            (0, syn)
+        };
         match dir {
             Direction::AtoZ => {
                 e.counters.az_bytes += len;
                 e.counters.az_packets += 1;
                 e.counters.az_payload += payload;
+                e.usage.az_bytes += len;
+                e.usage.az_packets += 1;
+                e.usage.az_syn += syn_only;
+                e.usage.az_synack += syn_ack;
             }
             Direction::ZtoA => {
                 e.counters.za_bytes += len;
                 e.counters.za_packets += 1;
                 e.counters.za_payload += payload;
+                e.usage.za_bytes += len;
+                e.usage.za_packets += 1;
+                e.usage.za_syn += syn_only;
+                e.usage.za_synack += syn_ack;
             }
+        }
+        if !e.touched {
+            e.touched = true;
+            self.touched.push((slot, generation));
         }
         if pkt.ts < e.first_ts {
             e.first_ts = pkt.ts;
@@ -220,6 +249,7 @@ impl FlowTable {
         let mut just_ended = None;
         if is_tcp {
             just_ended = tcp_state(e, flags, dir);
+            e.usage.closed |= just_ended.is_some();
         }
         // The idle wheel is not touched here: its entry for this flow is
         // moved forward lazily, when its bucket comes due.
@@ -372,6 +402,11 @@ impl FlowTable {
             last_touch_sec: now_sec,
             last_update_sec: now_sec,
             tags: None,
+            usage: FlowUse {
+                opened: true,
+                ..FlowUse::default()
+            },
+            touched: false,
         };
         let slot = match self.free.pop() {
             Some(slot) => {
@@ -433,6 +468,7 @@ impl FlowTable {
                 _ => state::TERMINATED,
             };
             e.ended = Some(reason);
+            e.usage.closed = true;
         }
         if self.cfg.events.contains(FlowEvents::TERMINATE) {
             events.push(FlowEvent::Terminate(self.snapshot(slot, reason)));
@@ -455,8 +491,35 @@ impl FlowTable {
         if let Some(e) = self.slots[slot as usize].entry.take() {
             self.index.remove(&e.key);
             self.free.push(slot);
+            if !e.usage.is_empty() {
+                self.folded.push((e.key, e.usage));
+            }
         }
         snap
+    }
+
+    /// Folds the usage of every flow that had packets this interval (flows
+    /// that left the table were folded as they left). Call at each boundary
+    /// after expiry and the flush, then [`FlowTable::drain_folded`].
+    pub fn fold_touched(&mut self) {
+        for (slot, generation) in std::mem::take(&mut self.touched) {
+            let s = &mut self.slots[slot as usize];
+            if s.generation != generation {
+                continue;
+            }
+            if let Some(e) = s.entry.as_mut() {
+                e.touched = false;
+                if !e.usage.is_empty() {
+                    self.folded.push((e.key, std::mem::take(&mut e.usage)));
+                }
+            }
+        }
+    }
+
+    /// The usage folded so far (flows that left the table, and
+    /// [`FlowTable::fold_touched`]), each flow's traffic exactly once.
+    pub fn drain_folded(&mut self) -> std::vec::Drain<'_, (FlowKey, FlowUse)> {
+        self.folded.drain(..)
     }
 
     fn snapshot(&self, slot: u32, reason: EndReason) -> FlowSnapshot {

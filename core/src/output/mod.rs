@@ -1,16 +1,24 @@
 //! The `output` module deals with the run's NDJSON files: `flows.ndjson`
-//! (one record per flushed flow) and `alerts.ndjson` (one per alert).
+//! (one record per flushed flow), `alerts.ndjson` (one per alert),
+//! `counters.ndjson` and `toppers.ndjson` (counter groups).
 //!
 //! Lines are written by hand rather than through serde so that timestamps keep
 //! exactly six decimals (`1427726689.213953`), which an `f64` would not
 //! guarantee, and so that a record costs no allocation beyond the buffer.
 
 pub mod alerts;
+pub mod counters;
 pub mod flows;
 
 /// Appends `s` to `out` as a JSON string literal (quoted, escaped).
 pub fn push_json_str(out: &mut String, s: &str) {
     out.push('"');
+    // Keys, labels and ids almost never need escaping: copy them whole.
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),
@@ -23,6 +31,26 @@ pub fn push_json_str(out: &mut String, s: &str) {
         }
     }
     out.push('"');
+}
+
+/// Appends `v` in decimal (without `fmt`'s machinery: counter rows are
+/// mostly numbers).
+pub fn push_i64(out: &mut String, v: i64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut n = v.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if v < 0 {
+        out.push('-');
+    }
+    out.extend(buf[i..].iter().map(|&d| char::from(d)));
 }
 
 /// Appends a timestamp as a JSON number with exactly six decimals.
@@ -41,6 +69,11 @@ mod tests {
         push_json_str(&mut s, "a\"b\\c\n\u{1}é");
         let back: String = serde_json::from_str(&s).unwrap();
         assert_eq!(back, "a\"b\\c\n\u{1}é");
+        for v in [0, 7, -7, 1234567890123, i64::MIN, i64::MAX] {
+            let mut n = String::new();
+            push_i64(&mut n, v);
+            assert_eq!(n, v.to_string());
+        }
         let mut t = String::new();
         push_ts(
             &mut t,

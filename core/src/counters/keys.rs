@@ -1,0 +1,243 @@
+//! The `keys` module deals with counter keys: the compact binary form the
+//! packet workers hash ([`BinKey`]) and the Trisul text form written at the
+//! flush (`C0.A8.01.04`, `p-0050`, `06`, `0800`, `00:1C:C0:B9:B9:10`), with
+//! each key's human label (the address, the port's service name).
+
+use std::fmt::Write as _;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use super::ports;
+
+/// A built-in group's key as the packet workers keep it: up to 16 bytes and
+/// their length (so an IPv4 address and an IPv6 address never collide).
+/// Hashing 17 bytes costs less than formatting a string per packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BinKey {
+    len: u8,
+    bytes: [u8; 16],
+}
+
+impl BinKey {
+    /// The key made of `bytes` (at most 16; longer input is cut).
+    pub fn new(bytes: &[u8]) -> BinKey {
+        let mut k = BinKey {
+            len: bytes.len().min(16) as u8,
+            bytes: [0; 16],
+        };
+        k.bytes[..k.len as usize].copy_from_slice(&bytes[..k.len as usize]);
+        k
+    }
+
+    /// A one-byte key (protocol numbers, aggregate ids).
+    pub const fn byte(b: u8) -> BinKey {
+        let mut bytes = [0; 16];
+        bytes[0] = b;
+        BinKey { len: 1, bytes }
+    }
+
+    /// A two-byte big-endian key (ports, EtherTypes, VLAN ids).
+    pub fn u16(v: u16) -> BinKey {
+        BinKey::new(&v.to_be_bytes())
+    }
+
+    /// The key's bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len as usize]
+    }
+}
+
+/// How a group writes its keys and labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyFormat {
+    /// IPv4 (`C0.A8.01.04`, label `192.168.1.4`) or IPv6 (32 uppercase hex
+    /// digits, label in compressed form), by key length.
+    Ip,
+    /// TCP/UDP port: `p-0050`, label the service name (`http`) or the number.
+    Port,
+    /// IP protocol: `06`, label `TCP`.
+    IpProto,
+    /// EtherType: `0800`, label `IPv4`.
+    EtherType,
+    /// MAC address: `00:1C:C0:B9:B9:10`, label the same in lower case.
+    Mac,
+    /// VLAN id: `002A`, label `VLAN 42`.
+    Vlan,
+    /// Keys are indices into a fixed list of names (Aggregates' `TOTALBW`,
+    /// `DIR_INTOHOME`, ...); label from the same list.
+    Named(&'static [(&'static str, &'static str)]),
+    /// Keys are text already (plugin-defined groups).
+    Text,
+}
+
+impl KeyFormat {
+    /// Writes the Trisul key of `key` into `out` (cleared first).
+    pub fn key(&self, key: &BinKey, out: &mut String) {
+        out.clear();
+        let b = key.as_bytes();
+        match self {
+            KeyFormat::Ip if b.len() == 4 => {
+                for (i, x) in b.iter().enumerate() {
+                    if i > 0 {
+                        out.push('.');
+                    }
+                    push_hex(out, *x);
+                }
+            }
+            KeyFormat::Ip | KeyFormat::Text => hex(b, out),
+            KeyFormat::Port => {
+                let _ = write!(out, "p-{:04X}", be16(b));
+            }
+            KeyFormat::IpProto => {
+                let _ = write!(out, "{:02X}", b.first().copied().unwrap_or(0));
+            }
+            KeyFormat::EtherType | KeyFormat::Vlan => {
+                let _ = write!(out, "{:04X}", be16(b));
+            }
+            KeyFormat::Mac => {
+                for (i, x) in b.iter().enumerate() {
+                    if i > 0 {
+                        out.push(':');
+                    }
+                    push_hex(out, *x);
+                }
+            }
+            KeyFormat::Named(names) => {
+                let i = usize::from(b.first().copied().unwrap_or(0));
+                out.push_str(names.get(i).map_or("?", |n| n.0));
+            }
+        }
+    }
+
+    /// Writes the label of `key` into `out` (cleared first).
+    pub fn label(&self, key: &BinKey, out: &mut String) {
+        out.clear();
+        let b = key.as_bytes();
+        match self {
+            KeyFormat::Ip if b.len() == 4 => {
+                let _ = write!(out, "{}", Ipv4Addr::new(b[0], b[1], b[2], b[3]));
+            }
+            KeyFormat::Ip if b.len() == 16 => {
+                let mut a = [0u8; 16];
+                a.copy_from_slice(b);
+                let _ = write!(out, "{}", Ipv6Addr::from(a));
+            }
+            KeyFormat::Ip | KeyFormat::Text => hex(b, out),
+            KeyFormat::Port => {
+                let port = be16(b);
+                match ports::service_name(port) {
+                    Some(name) => out.push_str(name),
+                    None => {
+                        let _ = write!(out, "{port}");
+                    }
+                }
+            }
+            KeyFormat::IpProto => {
+                let p = b.first().copied().unwrap_or(0);
+                match ports::ip_proto_name(p) {
+                    Some(name) => out.push_str(name),
+                    None => {
+                        let _ = write!(out, "{p}");
+                    }
+                }
+            }
+            KeyFormat::EtherType => {
+                let t = be16(b);
+                match ports::ethertype_name(t) {
+                    Some(name) => out.push_str(name),
+                    None => {
+                        let _ = write!(out, "0x{t:04x}");
+                    }
+                }
+            }
+            KeyFormat::Mac => {
+                for (i, x) in b.iter().enumerate() {
+                    if i > 0 {
+                        out.push(':');
+                    }
+                    let _ = write!(out, "{x:02x}");
+                }
+            }
+            KeyFormat::Vlan => {
+                let _ = write!(out, "VLAN {}", be16(b));
+            }
+            KeyFormat::Named(names) => {
+                let i = usize::from(b.first().copied().unwrap_or(0));
+                out.push_str(names.get(i).map_or("?", |n| n.1));
+            }
+        }
+    }
+}
+
+fn be16(b: &[u8]) -> u16 {
+    match b {
+        [hi, lo, ..] => u16::from_be_bytes([*hi, *lo]),
+        [lo] => u16::from(*lo),
+        [] => 0,
+    }
+}
+
+/// Two upper-case hex digits (keys are formatted once per key and
+/// interval: `fmt`'s machinery would dominate).
+fn push_hex(out: &mut String, x: u8) {
+    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+    out.push(char::from(DIGITS[usize::from(x >> 4)]));
+    out.push(char::from(DIGITS[usize::from(x & 15)]));
+}
+
+fn hex(b: &[u8], out: &mut String) {
+    for x in b {
+        push_hex(out, *x);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn both(f: KeyFormat, k: BinKey) -> (String, String) {
+        let (mut key, mut label) = (String::new(), String::new());
+        f.key(&k, &mut key);
+        f.label(&k, &mut label);
+        (key, label)
+    }
+
+    #[test]
+    fn trisul_key_formats() {
+        assert_eq!(
+            both(KeyFormat::Ip, BinKey::new(&[192, 168, 1, 4])),
+            ("C0.A8.01.04".into(), "192.168.1.4".into())
+        );
+        let v6: Ipv6Addr = "ff02::fb".parse().unwrap();
+        assert_eq!(
+            both(KeyFormat::Ip, BinKey::new(&v6.octets())),
+            ("FF0200000000000000000000000000FB".into(), "ff02::fb".into())
+        );
+        assert_eq!(
+            both(KeyFormat::Port, BinKey::u16(80)),
+            ("p-0050".into(), "http".into())
+        );
+        assert_eq!(
+            both(KeyFormat::Port, BinKey::u16(50123)),
+            ("p-C3CB".into(), "50123".into())
+        );
+        assert_eq!(
+            both(KeyFormat::IpProto, BinKey::byte(6)),
+            ("06".into(), "TCP".into())
+        );
+        assert_eq!(
+            both(KeyFormat::EtherType, BinKey::u16(0x0806)),
+            ("0806".into(), "ARP".into())
+        );
+        assert_eq!(
+            both(
+                KeyFormat::Mac,
+                BinKey::new(&[0, 0x1c, 0xc0, 0xb9, 0xb9, 0x10])
+            ),
+            ("00:1C:C0:B9:B9:10".into(), "00:1c:c0:b9:b9:10".into())
+        );
+        assert_eq!(
+            both(KeyFormat::Vlan, BinKey::u16(42)),
+            ("002A".into(), "VLAN 42".into())
+        );
+    }
+}
