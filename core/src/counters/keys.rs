@@ -4,20 +4,42 @@
 //! each key's human label (the address, the port's service name).
 
 use std::fmt::Write as _;
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::Ipv6Addr;
 
 use super::ports;
 
 /// A built-in group's key as the packet workers keep it: up to 16 bytes and
 /// their length (so an IPv4 address and an IPv6 address never collide).
 /// Hashing 17 bytes costs less than formatting a string per packet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct BinKey {
     len: u8,
     bytes: [u8; 16],
 }
 
+impl std::hash::Hash for BinKey {
+    /// Two words and the length: cheaper than hashing 17 bytes one by one.
+    #[inline]
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let v = u128::from_ne_bytes(self.bytes);
+        state.write_u64(v as u64);
+        state.write_u64((v >> 64) as u64 ^ u64::from(self.len));
+    }
+}
+
 impl BinKey {
+    /// A fixed-size key (no variable-length copy on the packet path).
+    #[inline]
+    pub fn fixed<const N: usize>(bytes: [u8; N]) -> BinKey {
+        let mut k = BinKey {
+            len: N.min(16) as u8,
+            bytes: [0; 16],
+        };
+        let n = N.min(16);
+        k.bytes[..n].copy_from_slice(&bytes[..n]);
+        k
+    }
+
     /// The key made of `bytes` (at most 16; longer input is cut).
     pub fn new(bytes: &[u8]) -> BinKey {
         let mut k = BinKey {
@@ -36,8 +58,9 @@ impl BinKey {
     }
 
     /// A two-byte big-endian key (ports, EtherTypes, VLAN ids).
+    #[inline]
     pub fn u16(v: u16) -> BinKey {
-        BinKey::new(&v.to_be_bytes())
+        BinKey::fixed(v.to_be_bytes())
     }
 
     /// The key's bytes.
@@ -114,7 +137,12 @@ impl KeyFormat {
         let b = key.as_bytes();
         match self {
             KeyFormat::Ip if b.len() == 4 => {
-                let _ = write!(out, "{}", Ipv4Addr::new(b[0], b[1], b[2], b[3]));
+                for (i, x) in b.iter().enumerate() {
+                    if i > 0 {
+                        out.push('.');
+                    }
+                    crate::output::push_u64(out, u64::from(*x));
+                }
             }
             KeyFormat::Ip if b.len() == 16 => {
                 let mut a = [0u8; 16];

@@ -134,18 +134,22 @@ impl Meters {
         row[layer::PACKETS] += 1;
         if let (Some(src), Some(dst)) = (link.src_mac, link.dst_mac) {
             let mac = &mut self.shard.tables[Builtin::Mac.index()];
-            let s = self.macs.slot(mac, BinKey::new(&src));
+            let s = self.macs.slot(mac, BinKey::fixed(src));
             mac.row_at(s)[layer::BYTES] += len;
-            let d = self.macs.slot(mac, BinKey::new(&dst));
+            let d = self.macs.slot(mac, BinKey::fixed(dst));
             mac.row_at(d)[layer::MAC_RECEIVED] += len;
         }
     }
 
     /// Meters what a flow carried since its last fold.
     pub fn flow(&mut self, key: &FlowKey, u: &FlowUse) {
-        let (version, width, host_group) = match key.ip_version {
-            IpVersion::V4 => (4, 4, Builtin::Hosts),
-            IpVersion::V6 => (6, 16, Builtin::HostsIpv6),
+        let (version, host_group) = match key.ip_version {
+            IpVersion::V4 => (4, Builtin::Hosts),
+            IpVersion::V6 => (6, Builtin::HostsIpv6),
+        };
+        let host_key = |ip: &[u8; 16]| match key.ip_version {
+            IpVersion::V4 => BinKey::fixed([ip[0], ip[1], ip[2], ip[3]]),
+            IpVersion::V6 => BinKey::fixed(*ip),
         };
         let home_a = self.home.contains(version, &key.a_ip);
         let home_z = self.home.contains(version, &key.z_ip);
@@ -156,7 +160,7 @@ impl Meters {
         let packets = to_i64(u.az_packets + u.za_packets);
 
         let a = HostSide {
-            key: BinKey::new(&key.a_ip[..width]),
+            key: host_key(&key.a_ip),
             sent: az_b,
             received: za_b,
             syn_sent: i64::from(u.az_syn),
@@ -165,7 +169,7 @@ impl Meters {
             peer_home: home_z,
         };
         let z = HostSide {
-            key: BinKey::new(&key.z_ip[..width]),
+            key: host_key(&key.z_ip),
             sent: za_b,
             received: az_b,
             syn_sent: i64::from(u.za_syn),

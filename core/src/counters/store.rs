@@ -298,22 +298,15 @@ impl CounterStore {
             return Vec::new();
         };
         let mut text = Text::default();
-        let named: Vec<(String, String, i64)> = totals
-            .iter()
-            .map(|(k, v)| {
-                let (key, label) = text.of(&group.def, k);
-                (key.to_string(), label.to_string(), *v)
-            })
-            .collect();
-        top_n(named.iter().map(|(k, _, v)| (k.as_str(), *v)), n)
+        top_n(totals.iter().map(|(k, v)| (k, *v)), n)
             .into_iter()
-            .map(|t| RunTotal {
-                key: t.key.to_string(),
-                label: named
-                    .iter()
-                    .find(|(k, _, _)| k == t.key)
-                    .map_or(String::new(), |(_, l, _)| l.clone()),
-                value: t.value,
+            .map(|t| {
+                let (key, label) = text.of(&group.def, t.key);
+                RunTotal {
+                    key: key.to_string(),
+                    label: label.to_string(),
+                    value: t.value,
+                }
             })
             .collect()
     }
@@ -493,18 +486,6 @@ impl GroupState {
         let Some(bucket_start) = self.tops_bucket.take() else {
             return;
         };
-        // Keys as text once per bucket: toppers order them by their text.
-        let names: Vec<String> = self
-            .tops
-            .keys
-            .iter()
-            .map(|k| text.of(&self.def, k).0.to_string())
-            .collect();
-        let index: Map<&str, u32> = names
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (n.as_str(), i as u32))
-            .collect();
         for (m, meter) in self.def.meters.iter().enumerate() {
             if meter.top_n == 0 {
                 continue;
@@ -517,16 +498,17 @@ impl GroupState {
                     _ => c.v,
                 }
             };
+            // Ties in key order: numeric for addresses, ports and the other
+            // binary keys (the same as their text's order within a format).
             let list = top_n(
-                names
+                tops.keys
                     .iter()
                     .enumerate()
-                    .map(|(r, n)| (n.as_str(), value(r as u32))),
+                    .map(|(r, k)| ((k, r as u32), value(r as u32))),
                 meter.top_n as usize,
             );
             for (rank, t) in list.iter().enumerate() {
-                let r = index.get(t.key).copied().unwrap_or(0);
-                let (key, label) = text.of(&self.def, &self.tops.keys[r as usize]);
+                let (key, label) = text.of(&self.def, t.key.0);
                 out.topper(&TopperRow {
                     group_guid: &self.guid_text,
                     group: &self.def.name,

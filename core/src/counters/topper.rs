@@ -1,15 +1,15 @@
 //! The `topper` module deals with picking the top N keys of a meter: exact,
 //! off the packet path (the coordinator runs it once per topper bucket).
 //!
-//! Order: value descending, then key ascending (byte order of the Trisul
-//! key), so the list is the same on every run and for any worker count.
-//! Keys whose value is 0 are not toppers.
+//! Order: value descending, then key ascending, so the list is the same on
+//! every run and for any worker count. Keys whose value is 0 are not
+//! toppers.
 
 /// One entry of a topper list.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Topper<'a> {
-    /// Trisul key.
-    pub key: &'a str,
+pub struct Topper<K> {
+    /// The key.
+    pub key: K,
     /// Value over the topper bucket.
     pub value: i64,
 }
@@ -18,14 +18,14 @@ pub struct Topper<'a> {
 ///
 /// One pass with a bounded heap of the `n` best so far: O(keys · log n), and
 /// most keys cost one comparison with the worst kept.
-pub fn top_n<'a>(items: impl IntoIterator<Item = (&'a str, i64)>, n: usize) -> Vec<Topper<'a>> {
+pub fn top_n<K: Ord>(items: impl IntoIterator<Item = (K, i64)>, n: usize) -> Vec<Topper<K>> {
     use std::cmp::Reverse;
     use std::collections::BinaryHeap;
     if n == 0 {
         return Vec::new();
     }
     // `Reverse` makes the heap's top the worst entry kept.
-    let mut heap: BinaryHeap<Reverse<Ranked<'a>>> = BinaryHeap::with_capacity(n + 1);
+    let mut heap: BinaryHeap<Reverse<Ranked<K>>> = BinaryHeap::with_capacity(n.min(1024) + 1);
     for (key, value) in items {
         if value == 0 {
             continue;
@@ -39,34 +39,34 @@ pub fn top_n<'a>(items: impl IntoIterator<Item = (&'a str, i64)>, n: usize) -> V
             }
         }
     }
-    let mut all: Vec<Topper<'a>> = heap
+    let mut all: Vec<Topper<K>> = heap
         .into_iter()
         .map(|Reverse(r)| Topper {
             key: r.key,
             value: r.value,
         })
         .collect();
-    all.sort_unstable_by(|a, b| b.value.cmp(&a.value).then_with(|| a.key.cmp(b.key)));
+    all.sort_unstable_by(|a, b| b.value.cmp(&a.value).then_with(|| a.key.cmp(&b.key)));
     all
 }
 
 /// An entry ordered so that "greater" means "ranks higher": a larger value,
 /// then a smaller key.
 #[derive(PartialEq, Eq)]
-struct Ranked<'a> {
+struct Ranked<K> {
     value: i64,
-    key: &'a str,
+    key: K,
 }
 
-impl Ord for Ranked<'_> {
+impl<K: Ord> Ord for Ranked<K> {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         self.value
             .cmp(&other.value)
-            .then_with(|| other.key.cmp(self.key))
+            .then_with(|| other.key.cmp(&self.key))
     }
 }
 
-impl PartialOrd for Ranked<'_> {
+impl<K: Ord> PartialOrd for Ranked<K> {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))
     }

@@ -11,10 +11,9 @@
 //! `group_guid`, `group`, `meter`, `meter_name`, `start_ts`, `bucket`
 //! (seconds), `rank` (from 1), `key`, `label`, `value`.
 
-use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::{push_i64, push_json_str};
+use super::{push_i64, push_json_str, push_u64};
 
 /// One line of `counters.ndjson`.
 #[derive(Debug)]
@@ -71,9 +70,9 @@ pub fn push_counter_line(out: &mut String, row: &CounterRow<'_>) {
     out.push_str(",\"label\":");
     push_json_str(out, row.label);
     out.push_str(",\"start_ts\":");
-    push_i64(out, i64::try_from(row.start_ts).unwrap_or(i64::MAX));
+    push_u64(out, row.start_ts);
     out.push_str(",\"interval\":");
-    push_i64(out, i64::try_from(row.interval).unwrap_or(i64::MAX));
+    push_u64(out, row.interval);
     out.push_str(",\"meters\":[");
     for (i, v) in row.meters.iter().enumerate() {
         if i > 0 {
@@ -90,17 +89,23 @@ pub fn push_topper_line(out: &mut String, row: &TopperRow<'_>) {
     out.push_str(row.group_guid);
     out.push_str("\",\"group\":");
     push_json_str(out, row.group);
-    let _ = write!(out, ",\"meter\":{},\"meter_name\":", row.meter);
+    out.push_str(",\"meter\":");
+    push_u64(out, row.meter as u64);
+    out.push_str(",\"meter_name\":");
     push_json_str(out, row.meter_name);
-    let _ = write!(
-        out,
-        ",\"start_ts\":{},\"bucket\":{},\"rank\":{},\"key\":",
-        row.start_ts, row.bucket, row.rank
-    );
+    out.push_str(",\"start_ts\":");
+    push_u64(out, row.start_ts);
+    out.push_str(",\"bucket\":");
+    push_u64(out, row.bucket);
+    out.push_str(",\"rank\":");
+    push_u64(out, row.rank as u64);
+    out.push_str(",\"key\":");
     push_json_str(out, row.key);
     out.push_str(",\"label\":");
     push_json_str(out, row.label);
-    let _ = writeln!(out, ",\"value\":{}}}", row.value);
+    out.push_str(",\"value\":");
+    push_i64(out, row.value);
+    out.push_str("}\n");
 }
 
 /// The two files' writers. The first write error is kept and reported at

@@ -36,9 +36,16 @@ pub fn push_json_str(out: &mut String, s: &str) {
 /// Appends `v` in decimal (without `fmt`'s machinery: counter rows are
 /// mostly numbers).
 pub fn push_i64(out: &mut String, v: i64) {
+    if v < 0 {
+        out.push('-');
+    }
+    push_u64(out, v.unsigned_abs());
+}
+
+/// Appends `n` in decimal.
+pub fn push_u64(out: &mut String, mut n: u64) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
-    let mut n = v.unsigned_abs();
     loop {
         i -= 1;
         buf[i] = b'0' + (n % 10) as u8;
@@ -46,9 +53,6 @@ pub fn push_i64(out: &mut String, v: i64) {
         if n == 0 {
             break;
         }
-    }
-    if v < 0 {
-        out.push('-');
     }
     out.extend(buf[i..].iter().map(|&d| char::from(d)));
 }
