@@ -55,6 +55,7 @@ fn fixture(dir: &str, features: &[&str], name: &str) -> PathBuf {
     );
     let lib = match dir {
         "v1_0" => "libweir_plugin_abi_v1_0.so",
+        "v1_1" => "libweir_plugin_abi_v1_1.so",
         "next" => "libweir_plugin_abi_next.so",
         other => panic!("unknown fixture {other}"),
     };
@@ -435,4 +436,61 @@ fn a_frozen_block_with_a_skewed_layout_is_refused_with_the_field_named() {
         "the full report is in the file:\n{text}"
     );
     assert!(text.contains("FlowRecord"), "the report names the type");
+}
+
+/// The 1.1 fixture (`abi/fixtures/v1_1`, a frozen copy of the `cgkit` test
+/// plugin) built against the frozen 1.1 API runs exactly like its source
+/// built against the current API: the same counter rows (its own group, a
+/// key voted out, a meter overridden), toppers, and the lines its
+/// counter-group monitor wrote. What those must hold is checked against the
+/// flows in `tests/counter_plugins.rs`.
+#[test]
+fn the_frozen_1_1_fixture_runs_exactly_like_its_source_built_against_the_current_api() {
+    let frozen = fixture("v1_1", &[], "frozen-v1_1");
+    let current = plugin("abi_v1_1");
+    let dir = tempdir();
+    let run = |lib: &Path, name: &str| {
+        let out = dir.path().join(name);
+        let r = run_on(
+            &[pcap("home-lan-mixed.pcap")],
+            &out,
+            &plugin_arg(lib, "override_key=port-80,drop_key=port-53"),
+        );
+        expect_code(&r, 0);
+        out
+    };
+    let a = run(&frozen, "frozen");
+    let b = run(&current, "current");
+    let group_lines = |out: &Path, file: &str| -> Vec<String> {
+        std::fs::read_to_string(out.join(file))
+            .unwrap()
+            .lines()
+            .filter(|l| l.contains("\"Test Ports\""))
+            .map(String::from)
+            .collect()
+    };
+    let rows = group_lines(&a, "counters.ndjson");
+    assert!(
+        rows.len() > 10,
+        "the fixture's group has rows: {}",
+        rows.len()
+    );
+    assert!(!rows.iter().any(|l| l.contains("\"port-53\"")), "voted out");
+    assert!(rows
+        .iter()
+        .filter(|l| l.contains("\"port-80\""))
+        .all(|l| l.ends_with(",7]}")));
+    assert_eq!(rows, group_lines(&b, "counters.ndjson"));
+    assert_eq!(
+        group_lines(&a, "toppers.ndjson"),
+        group_lines(&b, "toppers.ndjson")
+    );
+    let log_a = lines_of(&a.join("abi_v1_1.0.log"));
+    assert!(log_a.len() > rows.len(), "flush and topper lines");
+    assert_eq!(log_a, lines_of(&b.join("abi_v1_1.0.log")));
+    let out = run_weir(&["plugin", "info", &frozen.display().to_string(), "--json"]);
+    expect_code(&out, 0);
+    let info: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(info["api"], "1.1");
+    assert_eq!(info["requires"], "1.1");
 }

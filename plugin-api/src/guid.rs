@@ -55,3 +55,21 @@ pub const CG_VLAN: Guid = Guid::from_u128(0x0EC72E9E_3AD2_43FD_8173_74693EEA08D0
 /// Counter group: SNMP interfaces (Trisul reuses this GUID for the File
 /// Hashes resource group: registries are keyed by stream kind and GUID).
 pub const CG_SNMP_INTERFACE: Guid = Guid::from_u128(0x9781DB2C_F78A_4F7F_A7E8_2B1A9A7BE71A);
+
+/// Trisul's counter groups weir uses: the ten it fills and SNMP-Interface
+/// (registered by the `snmp_cg` plugin): (GUID, name).
+/// Registries are keyed by stream kind and GUID, so these may equal GUIDs of
+/// other kinds of group.
+pub const WELL_KNOWN_COUNTER_GROUPS: [(Guid, &str); 11] = [
+    (CG_HOSTS, "Hosts"),
+    (CG_HOSTS_IPV6, "HostsIPv6"),
+    (CG_INTERNAL_HOSTS, "Internal Hosts"),
+    (CG_EXTERNAL_HOSTS, "External Hosts"),
+    (CG_APPS, "Apps"),
+    (CG_AGGREGATES, "Aggregates"),
+    (CG_NETWORK_LAYER, "NetworkLayerStats"),
+    (CG_LINK_LAYER, "LinkLayerStats"),
+    (CG_MAC, "Mac"),
+    (CG_VLAN, "VLANStats"),
+    (CG_SNMP_INTERFACE, "SNMP-Interface"),
+];

@@ -1,5 +1,6 @@
 //! The `host` module deals with the calls a plugin makes back into the engine:
-//! raising alerts, tagging flows, logging, reading stream time.
+//! raising alerts, tagging flows, logging, reading stream time, and (API 1.1)
+//! feeding counter groups and declaring its own.
 //!
 //! A plugin receives a [`HostHandle`] at construction: owned, cheap to clone
 //! and thread-safe, so a plugin may keep it and call it from threads of its
@@ -21,10 +22,11 @@ use std::sync::Arc;
 use abi_stable::std_types::{RStr, RString};
 use abi_stable::StableAbi;
 
-use crate::abi::calls::{HostCallsV1_0, HostRef, HostTable, Status};
+use crate::abi::calls::{HostCallsV1_0, HostCallsV1_1, HostRef, HostTable, Status};
 use crate::abi::ext::Extensions;
 use crate::abi::table::{read_table, SizedTable, TableError, TableSize};
 use crate::abi::{ApiVersion, API_MAJOR};
+use crate::counters::NewCounterGroup;
 use crate::records::{FlowHandle, FlowRecord, Guid, Timestamp};
 
 /// Severity of a log line sent through [`HostHandle::log`].
@@ -73,6 +75,10 @@ pub enum ApiError {
     EngineGone,
     /// This weir is older than the call: it came in a later API minor.
     Unsupported,
+    /// The counter group is neither built in nor registered (API 1.1).
+    UnknownCounterGroup,
+    /// The counter group has no meter of that id (API 1.1).
+    UnknownMeter,
     /// A refusal this crate does not know (a newer host's status code).
     Other(u32),
 }
@@ -87,6 +93,8 @@ impl ApiError {
             Status::INVALID_ARGUMENT => ApiError::InvalidArgument,
             Status::ENGINE_GONE => ApiError::EngineGone,
             Status::UNSUPPORTED => ApiError::Unsupported,
+            Status::UNKNOWN_COUNTER_GROUP => ApiError::UnknownCounterGroup,
+            Status::UNKNOWN_METER => ApiError::UnknownMeter,
             Status(other) => ApiError::Other(other),
         })
     }
@@ -99,6 +107,8 @@ impl ApiError {
             ApiError::InvalidArgument => Status::INVALID_ARGUMENT,
             ApiError::EngineGone => Status::ENGINE_GONE,
             ApiError::Unsupported => Status::UNSUPPORTED,
+            ApiError::UnknownCounterGroup => Status::UNKNOWN_COUNTER_GROUP,
+            ApiError::UnknownMeter => Status::UNKNOWN_METER,
             ApiError::Other(n) => Status(n),
         }
     }
@@ -116,6 +126,10 @@ impl fmt::Display for ApiError {
             ApiError::Unsupported => {
                 f.write_str("not supported by this weir (a newer plugin API call)")
             }
+            ApiError::UnknownCounterGroup => {
+                f.write_str("unknown counter group (built in, or register it first)")
+            }
+            ApiError::UnknownMeter => f.write_str("the counter group has no such meter"),
             ApiError::Other(n) => write!(f, "refused by the host (status {n})"),
         }
     }
@@ -189,6 +203,50 @@ pub trait HostApi: Send + Sync + 'static {
     /// A flow that has already been flushed for the last time is not tagged.
     fn tag_flow(&self, flow: FlowHandle, tag: &str) -> Result<(), ApiError>;
 
+    /// Feeds `value` to meter `meter` of `key` in counter group `group`
+    /// (API 1.1). `raw`: the plugin used `update_counter_raw`.
+    fn update_counter(
+        &self,
+        group: Guid,
+        key: &str,
+        meter: u32,
+        value: i64,
+        raw: bool,
+    ) -> Result<(), ApiError> {
+        let _ = (group, key, meter, value, raw);
+        Err(ApiError::Unsupported)
+    }
+
+    /// Sets a key's label and description (API 1.1).
+    fn update_key_info(
+        &self,
+        group: Guid,
+        key: &str,
+        label: &str,
+        description: &str,
+    ) -> Result<(), ApiError> {
+        let _ = (group, key, label, description);
+        Err(ApiError::Unsupported)
+    }
+
+    /// Sets a named attribute of a key (API 1.1).
+    fn set_key_attribute(
+        &self,
+        group: Guid,
+        key: &str,
+        name: &str,
+        value: &str,
+    ) -> Result<(), ApiError> {
+        let _ = (group, key, name, value);
+        Err(ApiError::Unsupported)
+    }
+
+    /// Declares a counter group of this plugin (API 1.1).
+    fn register_counter_group(&self, group: &NewCounterGroup<'_>) -> Result<(), ApiError> {
+        let _ = group;
+        Err(ApiError::Unsupported)
+    }
+
     /// Test fixture only: a call of a minor no real weir has.
     #[cfg(feature = "abi-future-minor-fixture")]
     fn future_echo(&self, text: &str) -> Result<(), ApiError> {
@@ -222,6 +280,13 @@ impl<H: HostApi> TableOf<H> {
             register_alert_group: Some(register_alert_group::<H>),
             add_alert: Some(add_alert::<H>),
             tag_flow: Some(tag_flow::<H>),
+        },
+        v1_1: HostCallsV1_1 {
+            update_counter: Some(update_counter::<H>),
+            update_counter_raw: Some(update_counter_raw::<H>),
+            update_key_info: Some(update_key_info::<H>),
+            set_key_attribute: Some(set_key_attribute::<H>),
+            register_counter_group: Some(register_counter_group::<H>),
         },
         #[cfg(feature = "abi-future-minor-fixture")]
         future: crate::abi::calls::HostCallsFuture {
@@ -302,6 +367,73 @@ unsafe extern "C" fn tag_flow<H: HostApi>(
     let h = unsafe { host::<H>(ctx) };
     guard(Status::ENGINE_GONE, || {
         result_status(h.tag_flow(flow, tag.as_str()))
+    })
+}
+
+unsafe extern "C" fn update_counter<H: HostApi>(
+    ctx: *const c_void,
+    group: Guid,
+    key: RStr<'_>,
+    meter: u32,
+    value: i64,
+) -> Status {
+    // SAFETY: trampoline contract.
+    let h = unsafe { host::<H>(ctx) };
+    guard(Status::ENGINE_GONE, || {
+        result_status(h.update_counter(group, key.as_str(), meter, value, false))
+    })
+}
+
+unsafe extern "C" fn update_counter_raw<H: HostApi>(
+    ctx: *const c_void,
+    group: Guid,
+    key: RStr<'_>,
+    meter: u32,
+    value: i64,
+) -> Status {
+    // SAFETY: trampoline contract.
+    let h = unsafe { host::<H>(ctx) };
+    guard(Status::ENGINE_GONE, || {
+        result_status(h.update_counter(group, key.as_str(), meter, value, true))
+    })
+}
+
+unsafe extern "C" fn update_key_info<H: HostApi>(
+    ctx: *const c_void,
+    group: Guid,
+    key: RStr<'_>,
+    label: RStr<'_>,
+    description: RStr<'_>,
+) -> Status {
+    // SAFETY: trampoline contract.
+    let h = unsafe { host::<H>(ctx) };
+    guard(Status::ENGINE_GONE, || {
+        result_status(h.update_key_info(group, key.as_str(), label.as_str(), description.as_str()))
+    })
+}
+
+unsafe extern "C" fn set_key_attribute<H: HostApi>(
+    ctx: *const c_void,
+    group: Guid,
+    key: RStr<'_>,
+    name: RStr<'_>,
+    value: RStr<'_>,
+) -> Status {
+    // SAFETY: trampoline contract.
+    let h = unsafe { host::<H>(ctx) };
+    guard(Status::ENGINE_GONE, || {
+        result_status(h.set_key_attribute(group, key.as_str(), name.as_str(), value.as_str()))
+    })
+}
+
+unsafe extern "C" fn register_counter_group<H: HostApi>(
+    ctx: *const c_void,
+    group: &NewCounterGroup<'_>,
+) -> Status {
+    // SAFETY: trampoline contract.
+    let h = unsafe { host::<H>(ctx) };
+    guard(Status::ENGINE_GONE, || {
+        result_status(h.register_counter_group(group))
     })
 }
 
@@ -533,6 +665,95 @@ impl HostHandle {
         status_result(unsafe { f(self.ctx, flow, tag.into()) })
     }
 
+    fn v1_1(&self) -> &HostCallsV1_1 {
+        &self.calls.v1_1
+    }
+
+    /// Trisul's `update_counter` (API 1.1): feeds `value` to meter `meter`
+    /// of `key` in counter group `group` (built in, or registered), in the
+    /// current interval, combined by the meter's type. `key` is in the
+    /// group's key format (`C0.A8.01.04` for Hosts).
+    pub fn update_counter(
+        &self,
+        group: Guid,
+        key: &str,
+        meter: u32,
+        value: i64,
+    ) -> Result<(), ApiError> {
+        let f = self.v1_1().update_counter.ok_or(ApiError::Unsupported)?;
+        // SAFETY: as above.
+        status_result(unsafe { f(self.ctx, group, key.into(), meter, value) })
+    }
+
+    /// Trisul's `update_counter_raw` (API 1.1): one sample, never combined
+    /// with others before it reaches the group (use it for gauges and
+    /// averages). In weir every update reaches the group as it is, so the
+    /// two calls count the same.
+    pub fn update_counter_raw(
+        &self,
+        group: Guid,
+        key: &str,
+        meter: u32,
+        value: i64,
+    ) -> Result<(), ApiError> {
+        let f = self
+            .v1_1()
+            .update_counter_raw
+            .ok_or(ApiError::Unsupported)?;
+        // SAFETY: as above.
+        status_result(unsafe { f(self.ctx, group, key.into(), meter, value) })
+    }
+
+    /// Trisul's `update_key_info` (API 1.1): the label (and description)
+    /// written for `key` from now on.
+    pub fn update_key_info(
+        &self,
+        group: Guid,
+        key: &str,
+        label: &str,
+        description: &str,
+    ) -> Result<(), ApiError> {
+        let f = self.v1_1().update_key_info.ok_or(ApiError::Unsupported)?;
+        // SAFETY: as above.
+        status_result(unsafe {
+            f(
+                self.ctx,
+                group,
+                key.into(),
+                label.into(),
+                description.into(),
+            )
+        })
+    }
+
+    /// Trisul's `set_key_attribute` (API 1.1): a named value on `key`
+    /// (replacing an earlier one), written to `keyinfo.ndjson`.
+    pub fn set_key_attribute(
+        &self,
+        group: Guid,
+        key: &str,
+        name: &str,
+        value: &str,
+    ) -> Result<(), ApiError> {
+        let f = self.v1_1().set_key_attribute.ok_or(ApiError::Unsupported)?;
+        // SAFETY: as above.
+        status_result(unsafe { f(self.ctx, group, key.into(), name.into(), value.into()) })
+    }
+
+    /// Declares a counter group of this plugin (API 1.1); it is then a
+    /// stream like any built-in group. Call it from the constructor so that
+    /// counter-group monitors can subscribe to it. Registering the same GUID
+    /// with the same name again is a no-op; another name is
+    /// `Err(GroupConflict)`.
+    pub fn register_counter_group(&self, group: &NewCounterGroup<'_>) -> Result<(), ApiError> {
+        let f = self
+            .v1_1()
+            .register_counter_group
+            .ok_or(ApiError::Unsupported)?;
+        // SAFETY: as above.
+        status_result(unsafe { f(self.ctx, group) })
+    }
+
     /// Test fixture only: a call of a minor no real weir has.
     #[cfg(feature = "abi-future-minor-fixture")]
     pub fn future_echo(&self, text: &str) -> Result<(), ApiError> {
@@ -613,7 +834,7 @@ mod tests {
 
     #[test]
     fn statuses_map_to_errors_and_back() {
-        for code in 0..8 {
+        for code in 0..10 {
             let status = Status(code);
             match ApiError::from_status(status) {
                 None => assert_eq!(status, Status::OK),

@@ -52,6 +52,7 @@
 
 pub mod abi;
 pub mod config;
+pub mod counters;
 pub mod export;
 pub mod guard;
 pub mod guid;
@@ -69,9 +70,13 @@ pub use abi::header::MonitorKind;
 pub use abi::{ApiVersion, API_MAJOR, API_MINOR, API_VERSION};
 pub use abi_stable;
 pub use config::{Config, ConfigError};
+pub use counters::{
+    CounterEvents, CounterGroupRef, CounterRecord, CounterSubscription, FlowTrackerInfo,
+    NewCounterGroup, NewMeter, TopperRecord, KEEP_METER,
+};
 pub use host::{ApiError, HostApi, HostHandle, LogLevel, NewAlert};
 pub use meter::MeterType;
-pub use monitor::{EngineMonitor, FlowMonitor};
+pub use monitor::{CounterGroupMonitor, EngineMonitor, FlowMonitor, FlowTracker};
 pub use monitors::Monitors;
 pub use records::{state, EndReason, FlowHandle, FlowRecord, Guid, IpBytes, Timestamp, Vote};
 pub use subscription::{EngineSubscription, FlowEvents, FlowSubscription};

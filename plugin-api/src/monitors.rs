@@ -11,16 +11,20 @@
 use std::ffi::c_void;
 use std::marker::PhantomData;
 
-use abi_stable::std_types::{RString, RVec};
+use abi_stable::std_types::{RSliceMut, RStr, RString, RVec};
 
 use crate::abi::calls::{
-    CallOutcome, EngineMonitorCallsV1_0, EngineMonitorTable, FlowMonitorCallsV1_0,
-    FlowMonitorTable, MonitorEntry,
+    CallOutcome, CounterGroupMonitorCallsV1_1, CounterGroupMonitorTable, EngineMonitorCallsV1_0,
+    EngineMonitorTable, FlowMonitorCallsV1_0, FlowMonitorTable, FlowTrackerCallsV1_1,
+    FlowTrackerTable, MonitorEntry,
 };
 use crate::abi::header::MonitorKind;
 use crate::abi::table::TableSize;
+use crate::counters::{
+    CounterGroupRef, CounterRecord, CounterSubscription, FlowTrackerInfo, TopperRecord,
+};
 use crate::guard::Guarded;
-use crate::monitor::{EngineMonitor, FlowMonitor};
+use crate::monitor::{CounterGroupMonitor, EngineMonitor, FlowMonitor, FlowTracker};
 use crate::records::{FlowRecord, Timestamp, Vote};
 use crate::subscription::{EngineSubscription, FlowSubscription};
 
@@ -202,6 +206,209 @@ impl<M: FlowMonitor> FlowCalls<M> {
     }
 }
 
+struct CounterGroupCalls<M>(PhantomData<M>);
+
+impl<M: CounterGroupMonitor> CounterGroupCalls<M> {
+    const TABLE: CounterGroupMonitorTable = CounterGroupMonitorTable {
+        size: TableSize {
+            size: std::mem::size_of::<CounterGroupMonitorTable>(),
+        },
+        v1_1: CounterGroupMonitorCallsV1_1 {
+            subscription: Some(Self::subscription),
+            on_new_key: Some(Self::on_new_key),
+            on_update: Some(Self::on_update),
+            on_begin_flush: Some(Self::on_begin_flush),
+            flush_filter: Some(Self::flush_filter),
+            on_flush: Some(Self::on_flush),
+            on_end_flush: Some(Self::on_end_flush),
+            on_begin_topper_flush: Some(Self::on_begin_topper_flush),
+            topper_filter: Some(Self::topper_filter),
+            on_topper_flush: Some(Self::on_topper_flush),
+            on_end_topper_flush: Some(Self::on_end_topper_flush),
+            on_metronome: Some(Self::on_metronome),
+        },
+    };
+
+    unsafe extern "C" fn subscription(
+        obj: *mut c_void,
+        out: &mut CounterSubscription,
+    ) -> CallOutcome {
+        // SAFETY: trampoline contract.
+        unsafe { run_into::<M, _>(obj, "subscription", out, |m| m.subscription()) }
+    }
+    unsafe extern "C" fn on_new_key(
+        obj: *mut c_void,
+        group: &CounterGroupRef<'_>,
+        ts: Timestamp,
+        key: RStr<'_>,
+    ) -> CallOutcome {
+        // SAFETY: trampoline contract.
+        outcome(unsafe {
+            run::<M, _>(obj, "on_new_key", |m| m.on_new_key(group, ts, key.as_str()))
+        })
+    }
+    unsafe extern "C" fn on_update(
+        obj: *mut c_void,
+        group: &CounterGroupRef<'_>,
+        ts: Timestamp,
+        key: &CounterRecord<'_>,
+    ) -> CallOutcome {
+        // SAFETY: trampoline contract.
+        outcome(unsafe { run::<M, _>(obj, "on_update", |m| m.on_update(group, ts, key)) })
+    }
+    unsafe extern "C" fn on_begin_flush(
+        obj: *mut c_void,
+        group: &CounterGroupRef<'_>,
+        ts: Timestamp,
+    ) -> CallOutcome {
+        // SAFETY: trampoline contract.
+        outcome(unsafe { run::<M, _>(obj, "on_begin_flush", |m| m.on_begin_flush(group, ts)) })
+    }
+    unsafe extern "C" fn flush_filter(
+        obj: *mut c_void,
+        group: &CounterGroupRef<'_>,
+        ts: Timestamp,
+        key: &CounterRecord<'_>,
+        mut overrides: RSliceMut<'_, i64>,
+        vote: &mut Vote,
+    ) -> CallOutcome {
+        let overrides = overrides.as_mut_slice();
+        // SAFETY: trampoline contract.
+        unsafe {
+            run_into::<M, _>(obj, "flush_filter", vote, |m| {
+                m.flush_filter(group, ts, key, overrides)
+            })
+        }
+    }
+    unsafe extern "C" fn on_flush(
+        obj: *mut c_void,
+        group: &CounterGroupRef<'_>,
+        ts: Timestamp,
+        key: &CounterRecord<'_>,
+    ) -> CallOutcome {
+        // SAFETY: trampoline contract.
+        outcome(unsafe { run::<M, _>(obj, "on_flush", |m| m.on_flush(group, ts, key)) })
+    }
+    unsafe extern "C" fn on_end_flush(
+        obj: *mut c_void,
+        group: &CounterGroupRef<'_>,
+        ts: Timestamp,
+    ) -> CallOutcome {
+        // SAFETY: trampoline contract.
+        outcome(unsafe { run::<M, _>(obj, "on_end_flush", |m| m.on_end_flush(group, ts)) })
+    }
+    unsafe extern "C" fn on_begin_topper_flush(
+        obj: *mut c_void,
+        group: &CounterGroupRef<'_>,
+        ts: Timestamp,
+        meter: u32,
+        want: &mut bool,
+    ) -> CallOutcome {
+        // SAFETY: trampoline contract.
+        unsafe {
+            run_into::<M, _>(obj, "on_begin_topper_flush", want, |m| {
+                m.on_begin_topper_flush(group, ts, meter)
+            })
+        }
+    }
+    unsafe extern "C" fn topper_filter(
+        obj: *mut c_void,
+        group: &CounterGroupRef<'_>,
+        ts: Timestamp,
+        entry: &TopperRecord<'_>,
+        vote: &mut Vote,
+    ) -> CallOutcome {
+        // SAFETY: trampoline contract.
+        unsafe {
+            run_into::<M, _>(obj, "topper_filter", vote, |m| {
+                m.topper_filter(group, ts, entry)
+            })
+        }
+    }
+    unsafe extern "C" fn on_topper_flush(
+        obj: *mut c_void,
+        group: &CounterGroupRef<'_>,
+        ts: Timestamp,
+        entry: &TopperRecord<'_>,
+    ) -> CallOutcome {
+        // SAFETY: trampoline contract.
+        outcome(unsafe {
+            run::<M, _>(obj, "on_topper_flush", |m| {
+                m.on_topper_flush(group, ts, entry)
+            })
+        })
+    }
+    unsafe extern "C" fn on_end_topper_flush(
+        obj: *mut c_void,
+        group: &CounterGroupRef<'_>,
+        ts: Timestamp,
+        meter: u32,
+    ) -> CallOutcome {
+        // SAFETY: trampoline contract.
+        outcome(unsafe {
+            run::<M, _>(obj, "on_end_topper_flush", |m| {
+                m.on_end_topper_flush(group, ts, meter)
+            })
+        })
+    }
+    unsafe extern "C" fn on_metronome(
+        obj: *mut c_void,
+        ts: Timestamp,
+        tick: u64,
+        interval: u32,
+    ) -> CallOutcome {
+        // SAFETY: trampoline contract.
+        outcome(unsafe { run::<M, _>(obj, "on_metronome", |m| m.on_metronome(ts, tick, interval)) })
+    }
+}
+
+struct TrackerCalls<M>(PhantomData<M>);
+
+impl<M: FlowTracker> TrackerCalls<M> {
+    const TABLE: FlowTrackerTable = FlowTrackerTable {
+        size: TableSize {
+            size: std::mem::size_of::<FlowTrackerTable>(),
+        },
+        v1_1: FlowTrackerCallsV1_1 {
+            info: Some(Self::info),
+            metric: Some(Self::metric),
+            on_begin_flush: Some(Self::on_begin_flush),
+            on_end_flush: Some(Self::on_end_flush),
+            on_metronome: Some(Self::on_metronome),
+        },
+    };
+
+    unsafe extern "C" fn info(obj: *mut c_void, out: &mut FlowTrackerInfo) -> CallOutcome {
+        // SAFETY: trampoline contract.
+        unsafe { run_into::<M, _>(obj, "info", out, |m| m.info()) }
+    }
+    unsafe extern "C" fn metric(
+        obj: *mut c_void,
+        flow: &FlowRecord<'_>,
+        out: &mut i64,
+    ) -> CallOutcome {
+        // SAFETY: trampoline contract.
+        unsafe { run_into::<M, _>(obj, "metric", out, |m| m.metric(flow)) }
+    }
+    unsafe extern "C" fn on_begin_flush(obj: *mut c_void, ts: Timestamp) -> CallOutcome {
+        // SAFETY: trampoline contract.
+        outcome(unsafe { run::<M, _>(obj, "on_begin_flush", |m| m.on_begin_flush(ts)) })
+    }
+    unsafe extern "C" fn on_end_flush(obj: *mut c_void, ts: Timestamp) -> CallOutcome {
+        // SAFETY: trampoline contract.
+        outcome(unsafe { run::<M, _>(obj, "on_end_flush", |m| m.on_end_flush(ts)) })
+    }
+    unsafe extern "C" fn on_metronome(
+        obj: *mut c_void,
+        ts: Timestamp,
+        tick: u64,
+        interval: u32,
+    ) -> CallOutcome {
+        // SAFETY: trampoline contract.
+        outcome(unsafe { run::<M, _>(obj, "on_metronome", |m| m.on_metronome(ts, tick, interval)) })
+    }
+}
+
 fn entry<M: Send + 'static>(
     kind: MonitorKind,
     monitor: M,
@@ -246,6 +453,18 @@ impl Monitors {
     pub fn flow<M: FlowMonitor>(self, monitor: M) -> Monitors {
         let table = (&FlowCalls::<M>::TABLE as *const FlowMonitorTable).cast();
         self.with(entry(MonitorKind::Flow, monitor, table))
+    }
+
+    /// Adds the counter-group monitor (replacing an earlier one; API 1.1).
+    pub fn counter_group<M: CounterGroupMonitor>(self, monitor: M) -> Monitors {
+        let table = (&CounterGroupCalls::<M>::TABLE as *const CounterGroupMonitorTable).cast();
+        self.with(entry(MonitorKind::CounterGroup, monitor, table))
+    }
+
+    /// Adds the flow tracker (replacing an earlier one; API 1.1).
+    pub fn flow_tracker<M: FlowTracker>(self, monitor: M) -> Monitors {
+        let table = (&TrackerCalls::<M>::TABLE as *const FlowTrackerTable).cast();
+        self.with(entry(MonitorKind::FlowTracker, monitor, table))
     }
 
     /// Test fixture only: a monitor of a kind no real weir knows (it uses the

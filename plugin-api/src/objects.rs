@@ -14,9 +14,15 @@ use std::ffi::c_void;
 
 use abi_stable::std_types::{RString, RVec};
 
-use crate::abi::calls::{CallOutcome, EngineMonitorTable, FlowMonitorTable, MonitorEntry};
+use crate::abi::calls::{
+    CallOutcome, CounterGroupMonitorTable, EngineMonitorTable, FlowMonitorTable, FlowTrackerTable,
+    MonitorEntry,
+};
 use crate::abi::header::MonitorKind;
 use crate::abi::table::{read_table, SizedTable, TableError};
+use crate::counters::{
+    CounterGroupRef, CounterRecord, CounterSubscription, FlowTrackerInfo, TopperRecord, KEEP_METER,
+};
 use crate::records::{FlowRecord, Timestamp, Vote};
 use crate::subscription::{EngineSubscription, FlowSubscription};
 
@@ -70,6 +76,181 @@ macro_rules! call {
             None => Ok(()),
         }
     };
+}
+
+/// `call!` for the API 1.1 block of the newer kinds' tables.
+macro_rules! call_v1_1 {
+    ($self:ident, $f:ident $(, $arg:expr)*) => {
+        match $self.calls.v1_1.$f {
+            // SAFETY: as in `call!`.
+            Some(f) => $self.owned.result(unsafe { f($self.owned.object $(, $arg)*) }),
+            None => Ok(()),
+        }
+    };
+}
+
+/// A counter-group monitor of a loaded instance (API 1.1).
+pub struct CounterGroupMonitorObject {
+    owned: Owned,
+    calls: CounterGroupMonitorTable,
+}
+
+impl CounterGroupMonitorObject {
+    /// Its subscription (empty if not implemented).
+    pub fn subscription(&mut self) -> Result<CounterSubscription, String> {
+        let mut out = CounterSubscription::default();
+        call_v1_1!(self, subscription, &mut out).map(|()| out)
+    }
+    /// `on_new_key`.
+    pub fn on_new_key(
+        &mut self,
+        group: &CounterGroupRef<'_>,
+        ts: Timestamp,
+        key: &str,
+    ) -> Result<(), String> {
+        call_v1_1!(self, on_new_key, group, ts, key.into())
+    }
+    /// `on_update`.
+    pub fn on_update(
+        &mut self,
+        group: &CounterGroupRef<'_>,
+        ts: Timestamp,
+        key: &CounterRecord<'_>,
+    ) -> Result<(), String> {
+        call_v1_1!(self, on_update, group, ts, key)
+    }
+    /// `on_begin_flush`.
+    pub fn on_begin_flush(
+        &mut self,
+        group: &CounterGroupRef<'_>,
+        ts: Timestamp,
+    ) -> Result<(), String> {
+        call_v1_1!(self, on_begin_flush, group, ts)
+    }
+    /// The vote on `key` and the meter overrides (`overrides` is reset to
+    /// [`KEEP_METER`] first; not implemented: abstain, no overrides).
+    pub fn flush_filter(
+        &mut self,
+        group: &CounterGroupRef<'_>,
+        ts: Timestamp,
+        key: &CounterRecord<'_>,
+        overrides: &mut [i64],
+    ) -> Result<Vote, String> {
+        overrides.fill(KEEP_METER);
+        let mut vote = Vote::Abstain;
+        call_v1_1!(
+            self,
+            flush_filter,
+            group,
+            ts,
+            key,
+            overrides.into(),
+            &mut vote
+        )
+        .map(|()| vote.known())
+    }
+    /// `on_flush`.
+    pub fn on_flush(
+        &mut self,
+        group: &CounterGroupRef<'_>,
+        ts: Timestamp,
+        key: &CounterRecord<'_>,
+    ) -> Result<(), String> {
+        call_v1_1!(self, on_flush, group, ts, key)
+    }
+    /// `on_end_flush`.
+    pub fn on_end_flush(
+        &mut self,
+        group: &CounterGroupRef<'_>,
+        ts: Timestamp,
+    ) -> Result<(), String> {
+        call_v1_1!(self, on_end_flush, group, ts)
+    }
+    /// Whether the monitor wants `on_topper_flush` for `meter` (not
+    /// implemented: yes).
+    pub fn on_begin_topper_flush(
+        &mut self,
+        group: &CounterGroupRef<'_>,
+        ts: Timestamp,
+        meter: u32,
+    ) -> Result<bool, String> {
+        let mut want = true;
+        call_v1_1!(self, on_begin_topper_flush, group, ts, meter, &mut want).map(|()| want)
+    }
+    /// The vote on a topper entry.
+    pub fn topper_filter(
+        &mut self,
+        group: &CounterGroupRef<'_>,
+        ts: Timestamp,
+        entry: &TopperRecord<'_>,
+    ) -> Result<Vote, String> {
+        let mut vote = Vote::Abstain;
+        call_v1_1!(self, topper_filter, group, ts, entry, &mut vote).map(|()| vote.known())
+    }
+    /// `on_topper_flush`.
+    pub fn on_topper_flush(
+        &mut self,
+        group: &CounterGroupRef<'_>,
+        ts: Timestamp,
+        entry: &TopperRecord<'_>,
+    ) -> Result<(), String> {
+        call_v1_1!(self, on_topper_flush, group, ts, entry)
+    }
+    /// `on_end_topper_flush`.
+    pub fn on_end_topper_flush(
+        &mut self,
+        group: &CounterGroupRef<'_>,
+        ts: Timestamp,
+        meter: u32,
+    ) -> Result<(), String> {
+        call_v1_1!(self, on_end_topper_flush, group, ts, meter)
+    }
+    /// `on_metronome`.
+    pub fn on_metronome(
+        &mut self,
+        ts: Timestamp,
+        tick_count: u64,
+        tick_interval: u32,
+    ) -> Result<(), String> {
+        call_v1_1!(self, on_metronome, ts, tick_count, tick_interval)
+    }
+}
+
+/// A flow tracker of a loaded instance (API 1.1).
+pub struct FlowTrackerObject {
+    owned: Owned,
+    calls: FlowTrackerTable,
+}
+
+impl FlowTrackerObject {
+    /// Its settings (defaults if not implemented).
+    pub fn info(&mut self) -> Result<FlowTrackerInfo, String> {
+        let mut out = FlowTrackerInfo::default();
+        call_v1_1!(self, info, &mut out).map(|()| out)
+    }
+    /// The metric of `flow` (not implemented: 0, not interested).
+    #[inline]
+    pub fn metric(&mut self, flow: &FlowRecord<'_>) -> Result<i64, String> {
+        let mut out = 0;
+        call_v1_1!(self, metric, flow, &mut out).map(|()| out)
+    }
+    /// `on_begin_flush`.
+    pub fn on_begin_flush(&mut self, ts: Timestamp) -> Result<(), String> {
+        call_v1_1!(self, on_begin_flush, ts)
+    }
+    /// `on_end_flush`.
+    pub fn on_end_flush(&mut self, ts: Timestamp) -> Result<(), String> {
+        call_v1_1!(self, on_end_flush, ts)
+    }
+    /// `on_metronome`.
+    pub fn on_metronome(
+        &mut self,
+        ts: Timestamp,
+        tick_count: u64,
+        tick_interval: u32,
+    ) -> Result<(), String> {
+        call_v1_1!(self, on_metronome, ts, tick_count, tick_interval)
+    }
 }
 
 /// The host's handle on an engine monitor.
@@ -173,6 +354,10 @@ impl FlowMonitorObject {
 unsafe impl Send for EngineMonitorObject {}
 // SAFETY: as above.
 unsafe impl Send for FlowMonitorObject {}
+// SAFETY: as above.
+unsafe impl Send for CounterGroupMonitorObject {}
+// SAFETY: as above.
+unsafe impl Send for FlowTrackerObject {}
 
 /// The monitors of one instance, as the host holds them.
 #[derive(Default)]
@@ -181,6 +366,10 @@ pub struct InstanceMonitors {
     pub engine: Option<EngineMonitorObject>,
     /// The flow monitor, if the plugin returned one.
     pub flow: Option<FlowMonitorObject>,
+    /// The counter-group monitor, if the plugin returned one (API 1.1).
+    pub counter_group: Option<CounterGroupMonitorObject>,
+    /// The flow tracker, if the plugin returned one (API 1.1).
+    pub flow_tracker: Option<FlowTrackerObject>,
     /// Kinds this crate does not know (a newer plugin's): dropped unused.
     pub ignored: Vec<MonitorKind>,
 }
@@ -252,6 +441,22 @@ impl InstanceMonitors {
         match e.kind {
             MonitorKind::Engine if self.engine.is_some() => Err(MonitorsError::Duplicate(e.kind)),
             MonitorKind::Flow if self.flow.is_some() => Err(MonitorsError::Duplicate(e.kind)),
+            MonitorKind::CounterGroup if self.counter_group.is_some() => {
+                Err(MonitorsError::Duplicate(e.kind))
+            }
+            MonitorKind::FlowTracker if self.flow_tracker.is_some() => {
+                Err(MonitorsError::Duplicate(e.kind))
+            }
+            MonitorKind::CounterGroup => {
+                let calls = table::<CounterGroupMonitorTable>(&e)?;
+                self.counter_group = Some(CounterGroupMonitorObject { owned, calls });
+                Ok(())
+            }
+            MonitorKind::FlowTracker => {
+                let calls = table::<FlowTrackerTable>(&e)?;
+                self.flow_tracker = Some(FlowTrackerObject { owned, calls });
+                Ok(())
+            }
             MonitorKind::Engine => {
                 let calls = table::<EngineMonitorTable>(&e)?;
                 self.engine = Some(EngineMonitorObject { owned, calls });
@@ -278,7 +483,10 @@ impl InstanceMonitors {
 
     /// Whether the instance has no monitor at all.
     pub fn is_empty(&self) -> bool {
-        self.engine.is_none() && self.flow.is_none()
+        self.engine.is_none()
+            && self.flow.is_none()
+            && self.counter_group.is_none()
+            && self.flow_tracker.is_none()
     }
 }
 

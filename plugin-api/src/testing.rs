@@ -60,6 +60,11 @@ use crate::records::{state, EndReason, FlowHandle, FlowRecord, Guid, IpBytes, Ti
 /// | `register_alert_group` | `register <guid> <name> / <description>` |
 /// | `add_alert` | `alert <group guid> flow=<flow id, or -> sigid=<sigid> class=<classification> prio=<priority> status=<status> msg=<message>`, then ` extra=<extra message>` when that is not empty |
 /// | `tag_flow` | `tag <flow handle number> <tag>` |
+/// | `update_counter` | `counter <group guid> <key> <meter> <value>` |
+/// | `update_counter_raw` | `counter_raw <group guid> <key> <meter> <value>` |
+/// | `update_key_info` | `keyinfo <group guid> <key> <label> / <description>` |
+/// | `set_key_attribute` | `attribute <group guid> <key> <name>=<value>` |
+/// | `register_counter_group` | `countergroup <guid> <name> / <description> bucket=<topper bucket> meters=<type>:<top_n>:<name>:<units>,...` |
 ///
 /// GUIDs are written as by `Guid`'s `Display` (`{XXXXXXXX-...}`, upper
 /// case); empty fields stay empty (`class= prio=1`). A refused call is
@@ -203,6 +208,67 @@ impl HostApi for RecordingHost {
             format!("tag {} {tag}", flow.0),
             self.refuse_tags,
             ApiError::InvalidArgument,
+        )
+    }
+
+    fn update_counter(
+        &self,
+        group: Guid,
+        key: &str,
+        meter: u32,
+        value: i64,
+        raw: bool,
+    ) -> Result<(), ApiError> {
+        let call = if raw { "counter_raw" } else { "counter" };
+        self.lock()
+            .push(format!("{call} {group} {key} {meter} {value}"));
+        Ok(())
+    }
+
+    fn update_key_info(
+        &self,
+        group: Guid,
+        key: &str,
+        label: &str,
+        description: &str,
+    ) -> Result<(), ApiError> {
+        self.lock()
+            .push(format!("keyinfo {group} {key} {label} / {description}"));
+        Ok(())
+    }
+
+    fn set_key_attribute(
+        &self,
+        group: Guid,
+        key: &str,
+        name: &str,
+        value: &str,
+    ) -> Result<(), ApiError> {
+        self.lock()
+            .push(format!("attribute {group} {key} {name}={value}"));
+        Ok(())
+    }
+
+    fn register_counter_group(
+        &self,
+        group: &crate::counters::NewCounterGroup<'_>,
+    ) -> Result<(), ApiError> {
+        let meters: Vec<String> = group
+            .meters
+            .iter()
+            .map(|m| format!("{}:{}:{}:{}", m.kind.as_str(), m.top_n, m.name, m.units))
+            .collect();
+        self.record(
+            format!(
+                "countergroup {} {} / {} bucket={} meters={}",
+                group.guid,
+                group.name,
+                group.description,
+                group.topper_bucket_secs,
+                meters.join(",")
+            ),
+            self.refuse_groups,
+            ApiError::GroupConflict,
         )
     }
 }

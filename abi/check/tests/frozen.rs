@@ -22,6 +22,28 @@ fn the_current_api_keeps_everything_frozen_v1_0_publishes() {
 }
 
 /// A layout that is not the frozen one, to stand for a changed block.
+#[test]
+fn the_current_api_keeps_everything_frozen_v1_1_publishes() {
+    let frozen = items_of!(frozen_v1_1);
+    let current = items_of!(weir_plugin_api);
+    let older = items_of!(frozen_v1_0);
+    assert!(
+        frozen.len() > older.len(),
+        "1.1 publishes more than 1.0: {} vs {}",
+        frozen.len(),
+        older.len()
+    );
+    let found = problems(&frozen, &current);
+    assert!(
+        found.is_empty(),
+        "the current API breaks plugin API 1.1:\n{}",
+        found.join("\n")
+    );
+    // And 1.1 itself kept everything 1.0 published.
+    let found = problems(&older, &frozen);
+    assert!(found.is_empty(), "1.1 broke 1.0:\n{}", found.join("\n"));
+}
+
 #[repr(C)]
 #[derive(StableAbi)]
 struct NotATimestamp {

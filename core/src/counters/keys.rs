@@ -196,6 +196,63 @@ impl KeyFormat {
     }
 }
 
+impl KeyFormat {
+    /// The binary key written as `text` in this format (what plugins pass to
+    /// `update_counter`), or `None` when the text is not of this format
+    /// (then the key is kept as text).
+    pub fn parse(&self, text: &str) -> Option<BinKey> {
+        match self {
+            KeyFormat::Ip => {
+                if text.len() == 11 {
+                    let mut b = [0u8; 4];
+                    for (i, part) in text.split('.').enumerate() {
+                        *b.get_mut(i)? = hex_byte(part)?;
+                    }
+                    Some(BinKey::fixed(b))
+                } else if text.len() == 32 {
+                    let mut b = [0u8; 16];
+                    for (i, x) in b.iter_mut().enumerate() {
+                        *x = hex_byte(text.get(2 * i..2 * i + 2)?)?;
+                    }
+                    Some(BinKey::fixed(b))
+                } else {
+                    None
+                }
+            }
+            KeyFormat::Port => {
+                let hex = text.strip_prefix("p-")?;
+                (hex.len() == 4).then_some(())?;
+                u16::from_str_radix(hex, 16).ok().map(BinKey::u16)
+            }
+            KeyFormat::IpProto => (text.len() == 2).then(|| hex_byte(text).map(BinKey::byte))?,
+            KeyFormat::EtherType | KeyFormat::Vlan => {
+                (text.len() == 4).then_some(())?;
+                u16::from_str_radix(text, 16).ok().map(BinKey::u16)
+            }
+            KeyFormat::Mac => {
+                let mut b = [0u8; 6];
+                let mut n = 0;
+                for part in text.split(':') {
+                    *b.get_mut(n)? = hex_byte(part)?;
+                    n += 1;
+                }
+                (n == 6).then(|| BinKey::fixed(b))
+            }
+            KeyFormat::Named(names) => names
+                .iter()
+                .position(|(k, _)| *k == text)
+                .map(|i| BinKey::byte(i as u8)),
+            KeyFormat::Text => None,
+        }
+    }
+}
+
+/// Two hex digits.
+fn hex_byte(s: &str) -> Option<u8> {
+    (s.len() == 2 && s.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| u8::from_str_radix(s, 16).ok())?
+}
+
 fn be16(b: &[u8]) -> u16 {
     match b {
         [hi, lo, ..] => u16::from_be_bytes([*hi, *lo]),
@@ -227,6 +284,32 @@ mod tests {
         f.key(&k, &mut key);
         f.label(&k, &mut label);
         (key, label)
+    }
+
+    #[test]
+    fn keys_parse_back() {
+        for (f, k) in [
+            (KeyFormat::Ip, BinKey::new(&[192, 168, 1, 4])),
+            (KeyFormat::Ip, BinKey::new(&[0xFE; 16])),
+            (KeyFormat::Port, BinKey::u16(80)),
+            (KeyFormat::IpProto, BinKey::byte(17)),
+            (KeyFormat::EtherType, BinKey::u16(0x86DD)),
+            (
+                KeyFormat::Mac,
+                BinKey::new(&[0, 0x1c, 0xc0, 0xb9, 0xb9, 0x10]),
+            ),
+            (KeyFormat::Vlan, BinKey::u16(42)),
+        ] {
+            let mut text = String::new();
+            f.key(&k, &mut text);
+            assert_eq!(f.parse(&text), Some(k), "{text}");
+        }
+        assert_eq!(KeyFormat::Ip.parse("C0.A8.01"), None);
+        assert_eq!(KeyFormat::Ip.parse("C0.A8.01.GG"), None);
+        assert_eq!(KeyFormat::Port.parse("p-50"), None);
+        assert_eq!(KeyFormat::Text.parse("if-1"), None);
+        let agg = KeyFormat::Named(&super::super::builtin::aggregate::NAMES);
+        assert_eq!(agg.parse("DIR_TRANSIT"), Some(BinKey::byte(3)));
     }
 
     #[test]

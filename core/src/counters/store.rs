@@ -11,7 +11,9 @@
 //! not per key and interval. (Measured: string keys made the coordinator
 //! cost 0.3 s on the benchmark capture, more than the flow path.)
 
-use weir_plugin_api::MeterType;
+use std::sync::Arc;
+
+use weir_plugin_api::{CounterGroupRef, Guid, MeterType, Timestamp};
 
 use super::group::{GroupDef, GROUP_TOTALS_KEY};
 use super::keys::BinKey;
@@ -88,12 +90,6 @@ impl Rows {
         self.keys.len()
     }
 
-    /// The row of `key`, if present.
-    fn get(&mut self, key: &Key) -> Option<&mut [Cell]> {
-        let i = *self.index.get(key)? as usize * self.meters;
-        Some(&mut self.cells[i..i + self.meters])
-    }
-
     /// The row of `key`, added (zeroed) if missing.
     fn add(&mut self, key: Key) -> &mut [Cell] {
         let next = self.keys.len() as u32;
@@ -128,6 +124,134 @@ impl Rows {
     }
 }
 
+/// A group as plugins see it in callbacks (shared by every event of a flush).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupView {
+    /// GUID.
+    pub guid: Guid,
+    /// Name.
+    pub name: String,
+    /// Interval, seconds.
+    pub interval_secs: u32,
+    /// Topper bucket, seconds.
+    pub topper_bucket_secs: u32,
+    /// Meter types by id.
+    pub kinds: Vec<MeterType>,
+}
+
+impl GroupView {
+    /// The borrowed view a callback receives.
+    pub fn as_group_ref(&self) -> CounterGroupRef<'_> {
+        CounterGroupRef {
+            guid: self.guid,
+            name: self.name.as_str().into(),
+            interval_secs: self.interval_secs,
+            topper_bucket_secs: self.topper_bucket_secs,
+            meter_kinds: self.kinds.as_slice().into(),
+            ext: weir_plugin_api::abi::ext::Extensions::NONE,
+        }
+    }
+}
+
+/// One key's values as handed to plugins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowData {
+    /// Trisul key.
+    pub key: String,
+    /// Label.
+    pub label: String,
+    /// Values by meter id.
+    pub values: Vec<i64>,
+    /// Whether the row survives the flush filter.
+    pub keep: bool,
+}
+
+/// One topper entry as handed to plugins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopperData {
+    /// Meter id.
+    pub meter: u32,
+    /// Rank from 1 (before the topper filter).
+    pub rank: u32,
+    /// Trisul key.
+    pub key: String,
+    /// Label.
+    pub label: String,
+    /// Value over the bucket.
+    pub value: i64,
+    /// Whether the entry survives the topper filter.
+    pub keep: bool,
+}
+
+/// What plugins do during a group's flush; the coordinator implements it
+/// (votes, overrides, callbacks). The store calls it only for groups it
+/// says it wants, so a group nobody watches costs nothing more.
+pub trait FlushHook {
+    /// Whether plugins take part in group `g`'s row flush.
+    fn wants_rows(&self, g: usize) -> bool;
+    /// The rows of an interval (`SYS:GROUP_TOTALS` first): the filter may
+    /// clear `keep` and replace values.
+    fn filter_rows(&mut self, g: usize, view: &Arc<GroupView>, ts: Timestamp, rows: &mut [RowData]);
+    /// The rows as written (kept, with their final values).
+    fn flushed_rows(&mut self, g: usize, view: &Arc<GroupView>, ts: Timestamp, rows: Vec<RowData>);
+    /// Whether plugins take part in group `g`'s topper flush.
+    fn wants_toppers(&self, g: usize) -> bool;
+    /// A bucket's topper entries, every meter: the filter may clear `keep`.
+    fn filter_toppers(
+        &mut self,
+        g: usize,
+        view: &Arc<GroupView>,
+        ts: Timestamp,
+        entries: &mut [TopperData],
+    );
+    /// The entries as written.
+    fn flushed_toppers(
+        &mut self,
+        g: usize,
+        view: &Arc<GroupView>,
+        ts: Timestamp,
+        entries: Vec<TopperData>,
+    );
+}
+
+/// No plugin takes part.
+pub struct NoHook;
+
+impl FlushHook for NoHook {
+    fn wants_rows(&self, _g: usize) -> bool {
+        false
+    }
+    fn filter_rows(&mut self, _: usize, _: &Arc<GroupView>, _: Timestamp, _: &mut [RowData]) {}
+    fn flushed_rows(&mut self, _: usize, _: &Arc<GroupView>, _: Timestamp, _: Vec<RowData>) {}
+    fn wants_toppers(&self, _g: usize) -> bool {
+        false
+    }
+    fn filter_toppers(&mut self, _: usize, _: &Arc<GroupView>, _: Timestamp, _: &mut [TopperData]) {
+    }
+    fn flushed_toppers(&mut self, _: usize, _: &Arc<GroupView>, _: Timestamp, _: Vec<TopperData>) {}
+}
+
+/// Real-time news of a group since the last call of
+/// [`CounterStore::take_updates`].
+#[derive(Debug, Default)]
+pub struct Updates {
+    /// Keys the group had not had before.
+    pub new_keys: Vec<String>,
+    /// Keys that changed, with their values so far in the interval.
+    pub rows: Vec<RowData>,
+}
+
+/// A key's label and description set by a plugin, and its attributes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyInfo {
+    /// Label (empty: the default).
+    pub label: String,
+    /// Description.
+    pub description: String,
+    /// Named attributes, in the order first set.
+    pub attributes: Vec<(String, String)>,
+}
+
 /// What a group did over the run (for the summary).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GroupStats {
@@ -143,6 +267,13 @@ pub struct GroupStats {
 
 struct GroupState {
     def: GroupDef,
+    view: Arc<GroupView>,
+    /// Real-time tracking (a monitor wants `on_update` or `on_new_key`).
+    track: bool,
+    dirty: hashbrown::HashSet<u32, foldhash::fast::RandomState>,
+    seen: hashbrown::HashSet<Key, foldhash::fast::RandomState>,
+    new_keys: Vec<Key>,
+    info: Map<Key, KeyInfo>,
     /// `def.guid` as written in every line.
     guid_text: String,
     kinds: Vec<MeterType>,
@@ -183,32 +314,150 @@ impl CounterStore {
     /// summary shows (at most `max_keys` keys each).
     pub fn new(defs: Vec<GroupDef>, interval_secs: u64, run_totals: &[usize]) -> CounterStore {
         let interval = interval_secs.max(1);
-        let groups = defs
-            .into_iter()
-            .enumerate()
-            .map(|(i, def)| {
-                let m = def.meters.len();
-                let kinds: Vec<MeterType> = def.meters.iter().map(|m| m.kind).collect();
-                GroupState {
-                    guid_text: def.guid.to_string(),
-                    topper_bucket: topper_bucket(def.topper_bucket_secs, interval),
-                    rows: Rows::new(m),
-                    overflow: vec![Cell::default(); m],
-                    carried: map(),
-                    overflow_carried: initial_carried(&kinds),
-                    tops: Rows::new(m),
-                    tops_bucket: None,
-                    run_totals: run_totals.contains(&i).then(map),
-                    stats: GroupStats::default(),
-                    kinds,
-                    def,
-                }
-            })
-            .collect();
-        CounterStore {
+        let mut store = CounterStore {
             interval_secs: interval,
-            groups,
+            groups: Vec::new(),
+        };
+        for (i, def) in defs.into_iter().enumerate() {
+            store.add_group(def, run_totals.contains(&i));
         }
+        store
+    }
+
+    /// Adds a group (a plugin's); returns its id.
+    pub fn add_group(&mut self, def: GroupDef, run_totals: bool) -> usize {
+        let interval = self.interval_secs;
+        let m = def.meters.len();
+        let kinds: Vec<MeterType> = def.meters.iter().map(|m| m.kind).collect();
+        let tb = topper_bucket(def.topper_bucket_secs, interval);
+        let view = Arc::new(GroupView {
+            guid: def.guid,
+            name: def.name.clone(),
+            interval_secs: u32::try_from(interval).unwrap_or(u32::MAX),
+            topper_bucket_secs: u32::try_from(tb).unwrap_or(u32::MAX),
+            kinds: kinds.clone(),
+        });
+        self.groups.push(GroupState {
+            guid_text: def.guid.to_string(),
+            view,
+            track: false,
+            dirty: hashbrown::HashSet::with_hasher(foldhash::fast::RandomState::default()),
+            seen: hashbrown::HashSet::with_hasher(foldhash::fast::RandomState::default()),
+            new_keys: Vec::new(),
+            info: map(),
+            topper_bucket: tb,
+            rows: Rows::new(m),
+            overflow: vec![Cell::default(); m],
+            carried: map(),
+            overflow_carried: initial_carried(&kinds),
+            tops: Rows::new(m),
+            tops_bucket: None,
+            run_totals: run_totals.then(map),
+            stats: GroupStats::default(),
+            kinds,
+            def,
+        });
+        self.groups.len() - 1
+    }
+
+    /// The id of the group `guid`.
+    pub fn group_of(&self, guid: Guid) -> Option<usize> {
+        self.groups.iter().position(|g| g.def.guid == guid)
+    }
+
+    /// The callbacks' view of group `g`.
+    pub fn view(&self, g: usize) -> Option<Arc<GroupView>> {
+        self.groups.get(g).map(|g| g.view.clone())
+    }
+
+    /// Turns on real-time tracking (`on_update`, `on_new_key`) of group `g`.
+    pub fn track(&mut self, g: usize) {
+        if let Some(g) = self.groups.get_mut(g) {
+            g.track = true;
+        }
+    }
+
+    /// Sets the label and description of `key` in group `g`.
+    pub fn set_key_info(&mut self, g: usize, key: &str, label: &str, description: &str) -> bool {
+        let Some(group) = self.groups.get_mut(g) else {
+            return false;
+        };
+        let k = group.key_of(key);
+        let info = group.info.entry(k).or_default();
+        info.label = label.to_string();
+        info.description = description.to_string();
+        true
+    }
+
+    /// Sets attribute `name` of `key` in group `g` (replacing an earlier value).
+    pub fn set_key_attribute(&mut self, g: usize, key: &str, name: &str, value: &str) -> bool {
+        let Some(group) = self.groups.get_mut(g) else {
+            return false;
+        };
+        let k = group.key_of(key);
+        let info = group.info.entry(k).or_default();
+        match info.attributes.iter_mut().find(|(n, _)| n == name) {
+            Some(a) => a.1 = value.to_string(),
+            None => info.attributes.push((name.to_string(), value.to_string())),
+        }
+        true
+    }
+
+    /// Every key's plugin-set info: (group GUID text, group name, key, label, info).
+    pub fn key_infos(&self) -> Vec<(String, String, String, String, KeyInfo)> {
+        let mut out = Vec::new();
+        let mut text = Text::default();
+        for g in &self.groups {
+            let mut keys: Vec<&Key> = g.info.keys().collect();
+            keys.sort();
+            for k in keys {
+                let (key, label) = text.of(&g.def, k, &g.info);
+                out.push((
+                    g.guid_text.clone(),
+                    g.def.name.clone(),
+                    key.to_string(),
+                    label.to_string(),
+                    g.info[k].clone(),
+                ));
+            }
+        }
+        out
+    }
+
+    /// Real-time news of group `g` since the last call.
+    pub fn take_updates(&mut self, g: usize) -> Updates {
+        let Some(group) = self.groups.get_mut(g) else {
+            return Updates::default();
+        };
+        let mut text = Text::default();
+        let new_keys = std::mem::take(&mut group.new_keys)
+            .iter()
+            .map(|k| text.of(&group.def, k, &group.info).0.to_string())
+            .collect();
+        let mut dirty: Vec<u32> = group.dirty.drain().collect();
+        dirty.sort_unstable_by(|a, b| {
+            group.rows.keys[*a as usize].cmp(&group.rows.keys[*b as usize])
+        });
+        let mut rows = Vec::with_capacity(dirty.len());
+        for r in dirty {
+            let key = &group.rows.keys[r as usize];
+            let mut carried = group.carried.get(key).cloned();
+            let mut values = Vec::with_capacity(group.kinds.len());
+            finalize(
+                &group.kinds,
+                group.rows.row(r),
+                carried.as_mut(),
+                &mut values,
+            );
+            let (k, l) = text.of(&group.def, key, &group.info);
+            rows.push(RowData {
+                key: k.to_string(),
+                label: l.to_string(),
+                values,
+                keep: true,
+            });
+        }
+        Updates { new_keys, rows }
     }
 
     /// The group definitions, by id.
@@ -230,6 +479,9 @@ impl CounterStore {
             };
             g.stats.dropped_updates += table.dropped_updates();
             for (key, values) in table.rows() {
+                if values.iter().all(|x| *x == 0) {
+                    continue;
+                }
                 let cells = g.row_or_overflow(Key::Bin(*key));
                 for (c, &x) in cells.iter_mut().zip(values) {
                     if x != 0 {
@@ -248,8 +500,10 @@ impl CounterStore {
     }
 
     /// Feeds `value` to `meter` of `key` in group `group` for the current
-    /// interval, combined by the meter's type (the path plugins' updates take).
-    /// Returns false when the group or meter does not exist.
+    /// interval, combined by the meter's type (the path plugins' updates
+    /// take). A key of a built-in group's format (`C0.A8.01.04`) lands on
+    /// the same row as the engine's own updates of that key. Returns false
+    /// when the group or meter does not exist.
     pub fn feed(&mut self, group: usize, key: &str, meter: usize, value: i64) -> bool {
         let Some(g) = self.groups.get_mut(group) else {
             return false;
@@ -257,25 +511,43 @@ impl CounterStore {
         let Some(&kind) = g.kinds.get(meter) else {
             return false;
         };
-        let cells = g.row_or_overflow(Key::Text(key.into()));
+        let k = g.key_of(key);
+        let cells = g.row_or_overflow(k);
         cells[meter].feed(kind, value);
         true
+    }
+
+    /// Whether group `g` has a meter `meter`.
+    pub fn has_meter(&self, g: usize, meter: usize) -> bool {
+        self.groups.get(g).is_some_and(|g| meter < g.kinds.len())
     }
 
     /// Flushes the interval ending at `end_sec` (`eof`: the last one): writes
     /// each group's rows, and its toppers when the topper bucket is complete.
     pub fn flush(&mut self, end_sec: u64, eof: bool, out: &mut CounterOutput) {
+        self.flush_with(end_sec, eof, out, &mut NoHook);
+    }
+
+    /// [`CounterStore::flush`], with plugins taking part through `hook`.
+    pub fn flush_with(
+        &mut self,
+        end_sec: u64,
+        eof: bool,
+        out: &mut CounterOutput,
+        hook: &mut dyn FlushHook,
+    ) {
         let interval = self.interval_secs;
         let start = end_sec.saturating_sub(interval);
         let mut text = Text::default();
-        for g in &mut self.groups {
+        let ts = Timestamp::from_secs(end_sec);
+        for (gi, g) in self.groups.iter_mut().enumerate() {
             let bucket = start - start % g.topper_bucket;
             if g.tops_bucket.is_some_and(|b| b != bucket) {
-                g.write_toppers(out, &mut text);
+                g.write_toppers(gi, ts, out, &mut text, hook);
             }
-            g.flush_rows(start, interval, bucket, out, &mut text);
+            g.flush_rows(gi, start, interval, bucket, out, &mut text, hook);
             if eof || end_sec.is_multiple_of(g.topper_bucket) {
-                g.write_toppers(out, &mut text);
+                g.write_toppers(gi, ts, out, &mut text, hook);
             }
         }
     }
@@ -301,7 +573,7 @@ impl CounterStore {
         top_n(totals.iter().map(|(k, v)| (k, *v)), n)
             .into_iter()
             .map(|t| {
-                let (key, label) = text.of(&group.def, t.key);
+                let (key, label) = text.of(&group.def, t.key, &group.info);
                 RunTotal {
                     key: key.to_string(),
                     label: label.to_string(),
@@ -320,8 +592,18 @@ struct Text {
 }
 
 impl Text {
-    /// The Trisul key and label of `key` in `def`'s format.
-    fn of(&mut self, def: &GroupDef, key: &Key) -> (&str, &str) {
+    /// The Trisul key and label of `key` in `def`'s format (a label a
+    /// plugin set wins).
+    fn of(&mut self, def: &GroupDef, key: &Key, info: &Map<Key, KeyInfo>) -> (&str, &str) {
+        self.format(def, key);
+        if let Some(i) = info.get(key).filter(|i| !i.label.is_empty()) {
+            self.label.clear();
+            self.label.push_str(&i.label);
+        }
+        (&self.key, &self.label)
+    }
+
+    fn format(&mut self, def: &GroupDef, key: &Key) {
         match key {
             Key::Bin(b) => {
                 def.key_format.key(b, &mut self.key);
@@ -334,7 +616,6 @@ impl Text {
                 self.label.push_str(t);
             }
         }
-        (&self.key, &self.label)
     }
 }
 
@@ -347,25 +628,51 @@ impl GroupState {
     /// The cells of `key` in the current interval, or the overflow row when
     /// the group is full (the key is then counted as dropped).
     fn row_or_overflow(&mut self, key: Key) -> &mut [Cell] {
-        if self.rows.get(&key).is_none() && self.rows.len() >= self.def.max_keys {
+        let present = self.rows.index.get(&key).copied();
+        if present.is_none() && self.rows.len() >= self.def.max_keys {
             self.stats.dropped_keys += 1;
             return &mut self.overflow;
+        }
+        if self.track {
+            let r = present.unwrap_or(self.rows.len() as u32);
+            self.dirty.insert(r);
+            if present.is_none() && !self.seen.contains(&key) {
+                // A bounded memory of keys (Trisul's Bloom filter, exact).
+                if self.seen.len() >= self.def.max_keys.saturating_mul(4) {
+                    self.seen.clear();
+                }
+                self.seen.insert(key.clone());
+                self.new_keys.push(key.clone());
+            }
         }
         self.rows.add(key)
     }
 
+    /// The store key of a key written as text: the binary key when the
+    /// group's format reads it, the text otherwise.
+    fn key_of(&self, text: &str) -> Key {
+        self.def
+            .key_format
+            .parse(text)
+            .map_or_else(|| Key::Text(text.into()), Key::Bin)
+    }
+
+    #[allow(clippy::too_many_arguments)]
     fn flush_rows(
         &mut self,
+        gi: usize,
         start: u64,
         interval: u64,
         bucket: u64,
         out: &mut CounterOutput,
         text: &mut Text,
+        hook: &mut dyn FlushHook,
     ) {
         let overflow_used = self.overflow.iter().any(|c| c.n > 0);
         if self.rows.len() == 0 && !overflow_used {
             return;
         }
+        self.dirty.clear();
         self.stats.max_keys = self.stats.max_keys.max(self.rows.len());
         let kinds = &self.kinds;
         let m = kinds.len();
@@ -391,7 +698,7 @@ impl GroupState {
         }
         // A row whose values all came to 0 (a connection that ended without
         // traffic in the interval) is not written.
-        let (order, values) = {
+        let (mut order, mut values) = {
             let mut kept_order = Vec::with_capacity(order.len());
             let mut kept = Vec::with_capacity(values.len());
             for (&r, v) in order.iter().zip(values.chunks_exact(m.max(1))) {
@@ -430,6 +737,47 @@ impl GroupState {
                 };
             }
         }
+
+        // Plugins' flush filter: votes and meter overrides, totals first.
+        let ts = Timestamp::from_secs(start + interval);
+        let mut write_totals = true;
+        let mut flushed: Option<Vec<RowData>> = None;
+        if hook.wants_rows(gi) {
+            let mut rows = Vec::with_capacity(order.len() + 1);
+            rows.push(RowData {
+                key: GROUP_TOTALS_KEY.into(),
+                label: "Group totals".into(),
+                values: totals.clone(),
+                keep: true,
+            });
+            for (&r, v) in order.iter().zip(values.chunks_exact(m.max(1))) {
+                let (key, label) = text.of(&self.def, &self.rows.keys[r as usize], &self.info);
+                rows.push(RowData {
+                    key: key.to_string(),
+                    label: label.to_string(),
+                    values: v.to_vec(),
+                    keep: true,
+                });
+            }
+            hook.filter_rows(gi, &self.view, ts, &mut rows);
+            write_totals = rows[0].keep;
+            totals.clone_from(&rows[0].values);
+            let (mut o2, mut v2) = (
+                Vec::with_capacity(order.len()),
+                Vec::with_capacity(values.len()),
+            );
+            for (&r, row) in order.iter().zip(&rows[1..]) {
+                if row.keep {
+                    o2.push(r);
+                    v2.extend_from_slice(&row.values);
+                }
+            }
+            order = o2;
+            values = v2;
+            rows.retain(|r| r.keep);
+            flushed = Some(rows);
+        }
+
         let guid = &self.guid_text;
         let name = &self.def.name;
         let mut line = |key: &str, label: &str, values: &[i64]| {
@@ -443,12 +791,15 @@ impl GroupState {
                 meters: values,
             })
         };
-        line(GROUP_TOTALS_KEY, "Group totals", &totals);
+        if write_totals {
+            line(GROUP_TOTALS_KEY, "Group totals", &totals);
+            self.stats.rows += 1;
+        }
         for (&r, v) in order.iter().zip(values.chunks_exact(m.max(1))) {
-            let (key, label) = text.of(&self.def, &self.rows.keys[r as usize]);
+            let (key, label) = text.of(&self.def, &self.rows.keys[r as usize], &self.info);
             line(key, label, v);
         }
-        self.stats.rows += order.len() as u64 + 1;
+        self.stats.rows += order.len() as u64;
 
         if let Some(run) = self.run_totals.as_mut() {
             for (&r, v) in order.iter().zip(values.chunks_exact(m.max(1))) {
@@ -480,12 +831,24 @@ impl GroupState {
             }
         }
         self.rows.clear();
+        if let Some(rows) = flushed {
+            hook.flushed_rows(gi, &self.view, ts, rows);
+        }
     }
 
-    fn write_toppers(&mut self, out: &mut CounterOutput, text: &mut Text) {
+    fn write_toppers(
+        &mut self,
+        gi: usize,
+        ts: Timestamp,
+        out: &mut CounterOutput,
+        text: &mut Text,
+        hook: &mut dyn FlushHook,
+    ) {
         let Some(bucket_start) = self.tops_bucket.take() else {
             return;
         };
+        // Every meter's list, best first: (meter, row) pairs and values.
+        let mut lists: Vec<(u32, u32, i64)> = Vec::new();
         for (m, meter) in self.def.meters.iter().enumerate() {
             if meter.top_n == 0 {
                 continue;
@@ -507,23 +870,82 @@ impl GroupState {
                     .map(|(r, k)| ((k, r as u32), value(r as u32))),
                 meter.top_n as usize,
             );
-            for (rank, t) in list.iter().enumerate() {
-                let (key, label) = text.of(&self.def, t.key.0);
-                out.topper(&TopperRow {
-                    group_guid: &self.guid_text,
-                    group: &self.def.name,
-                    meter: m,
-                    meter_name: &meter.name,
-                    start_ts: bucket_start,
-                    bucket: self.topper_bucket,
-                    rank: rank + 1,
-                    key,
-                    label,
-                    value: t.value,
+            lists.extend(list.iter().map(|t| (m as u32, t.key.1, t.value)));
+        }
+        let mut keep = vec![true; lists.len()];
+        let watched = hook.wants_toppers(gi);
+        if watched {
+            let mut entries = self.topper_entries(&lists, text);
+            hook.filter_toppers(gi, &self.view, ts, &mut entries);
+            for (k, e) in keep.iter_mut().zip(&entries) {
+                *k = e.keep;
+            }
+        }
+        let mut rank = 0;
+        let mut meter = u32::MAX;
+        let mut kept_entries = Vec::new();
+        for ((m, r, value), kept) in lists.iter().zip(&keep) {
+            if *m != meter {
+                meter = *m;
+                rank = 0;
+            }
+            if !kept {
+                continue;
+            }
+            rank += 1;
+            let (key, label) = text.of(&self.def, &self.tops.keys[*r as usize], &self.info);
+            let meter_def = &self.def.meters[*m as usize];
+            out.topper(&TopperRow {
+                group_guid: &self.guid_text,
+                group: &self.def.name,
+                meter: *m as usize,
+                meter_name: &meter_def.name,
+                start_ts: bucket_start,
+                bucket: self.topper_bucket,
+                rank,
+                key,
+                label,
+                value: *value,
+            });
+            if watched {
+                kept_entries.push(TopperData {
+                    meter: *m,
+                    rank: rank as u32,
+                    key: key.to_string(),
+                    label: label.to_string(),
+                    value: *value,
+                    keep: true,
                 });
             }
         }
         self.tops.clear();
+        if watched {
+            hook.flushed_toppers(gi, &self.view, ts, kept_entries);
+        }
+    }
+
+    fn topper_entries(&self, lists: &[(u32, u32, i64)], text: &mut Text) -> Vec<TopperData> {
+        let mut rank = 0;
+        let mut meter = u32::MAX;
+        lists
+            .iter()
+            .map(|&(m, r, value)| {
+                if m != meter {
+                    meter = m;
+                    rank = 0;
+                }
+                rank += 1;
+                let (key, label) = text.of(&self.def, &self.tops.keys[r as usize], &self.info);
+                TopperData {
+                    meter: m,
+                    rank,
+                    key: key.to_string(),
+                    label: label.to_string(),
+                    value,
+                    keep: true,
+                }
+            })
+            .collect()
     }
 }
 

@@ -6,26 +6,30 @@
 //! **Flush order** at each interval boundary (and once more at end of input):
 //! engine `on_begin_flush` → counter groups (the workers' shards merged in
 //! worker order, `counters.ndjson`, and `toppers.ndjson` when a topper bucket
-//! closes) → flow `on_begin_flush` → flush-filter votes from
+//! closes; counter-group monitors' filters and callbacks) → flow `on_begin_flush` → flush-filter votes from
 //! the instances that declared a filter → `on_flush` for every kept flow, and
-//! its `flows.ndjson` line → flow `on_end_flush` → engine `on_end_flush`.
+//! its `flows.ndjson` line → flow `on_end_flush` → flow trackers (the kept
+//! flows, then their bucket's end) → engine `on_end_flush`.
 //! A flow is dropped when at least one instance votes `Drop` and none votes
 //! `Keep`; a dropped flow is neither written nor seen by any `on_flush`.
 //! The flows of one flush are sorted by first time, id, VLANs and last time,
 //! so the output does not depend on how flows were sharded over workers.
 
 use std::io::Write;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crossbeam_channel::{bounded, Receiver, Select};
 use weir_plugin_api::{FlowEvents, Timestamp, Vote};
 
+use super::counter_flush::{apply_feedback, send_updates, PluginHook};
 use super::worker::{Marker, WorkerOut};
 use crate::counters::shard::CounterShard;
 use crate::counters::CounterStore;
 use crate::flow::{FlowSnapshot, TableStats};
 use crate::output::counters::CounterOutput;
 use crate::output::flows::FlowWriter;
+use crate::plugin::counter_dispatch::{TrackerEvent, TrackerOutput};
+use crate::plugin::counter_host::CounterFeedback;
 use crate::plugin::{PluginEvent, RunningInstance};
 
 /// What the coordinator counted.
@@ -57,6 +61,28 @@ pub struct Coordinator<W: Write> {
     pub counters: CounterStore,
     /// Where counter rows and toppers go.
     pub counter_out: CounterOutput,
+    /// What plugins feed back to the counter groups.
+    pub counter_feedback: Receiver<CounterFeedback>,
+    /// Groups with real-time subscribers (`on_update`, `on_new_key`).
+    pub tracked: Vec<usize>,
+    /// `flowtrackers.ndjson`, written by the tracker instances.
+    pub trackers: Arc<Mutex<TrackerOutput>>,
+    /// Interval length, seconds.
+    pub interval_secs: u64,
+}
+
+/// What the coordinator hands back when the workers are done.
+pub struct CoordinatorEnd {
+    /// The instances (still running, their queues possibly not drained).
+    pub instances: Vec<RunningInstance>,
+    /// What it counted.
+    pub stats: CoordinatorStats,
+    /// The counter groups.
+    pub counters: CounterStore,
+    /// Their output.
+    pub counter_out: CounterOutput,
+    /// Feedback not yet applied (sent while the plugins drain).
+    pub counter_feedback: Receiver<CounterFeedback>,
 }
 
 /// What one worker handed over at a marker.
@@ -66,7 +92,7 @@ impl<W: Write> Coordinator<W> {
     /// Runs until every worker is done; returns the instances (still running,
     /// their queues possibly not yet drained), the counters and the counter
     /// groups.
-    pub fn run(mut self) -> (Vec<RunningInstance>, CoordinatorStats, CounterStore) {
+    pub fn run(mut self) -> CoordinatorEnd {
         let n = self.workers.len();
         let mut stats = CoordinatorStats::default();
         let mut reached: Vec<Option<Arrival>> = (0..n).map(|_| None).collect();
@@ -87,6 +113,7 @@ impl<W: Write> Coordinator<W> {
                         }
                     }
                 }
+                apply_feedback(&mut self.counters, &self.counter_feedback);
                 if let Some(m) = marker {
                     self.at_marker(m, flush, &mut stats);
                 }
@@ -131,9 +158,13 @@ impl<W: Write> Coordinator<W> {
         if let Err(e) = self.flows.flush() {
             stats.io_error.get_or_insert(e.to_string());
         }
-        self.counter_out.flush();
-        stats.counters_error = self.counter_out.error.take();
-        (self.instances, stats, self.counters)
+        CoordinatorEnd {
+            instances: self.instances,
+            stats,
+            counters: self.counters,
+            counter_out: self.counter_out,
+            counter_feedback: self.counter_feedback,
+        }
     }
 
     fn at_marker(
@@ -144,6 +175,7 @@ impl<W: Write> Coordinator<W> {
     ) {
         match marker {
             Marker::Tick { ts, tick } => {
+                send_updates(&mut self.counters, &self.instances, &self.tracked, ts);
                 for inst in &self.instances {
                     let wants = inst.engine_sub.is_some_and(|s| s.metronome)
                         || inst.wants_flow(FlowEvents::METRONOME);
@@ -195,7 +227,18 @@ impl<W: Write> Coordinator<W> {
         {
             inst.send(PluginEvent::EngineBeginFlush(ts));
         }
-        self.counters.flush(ts.secs, eof, &mut self.counter_out);
+        // Every instance has handled what came before the boundary, so its
+        // counter feedback lands in this interval on every run.
+        self.barrier();
+        apply_feedback(&mut self.counters, &self.counter_feedback);
+        self.counters.flush_with(
+            ts.secs,
+            eof,
+            &mut self.counter_out,
+            &mut PluginHook {
+                instances: &self.instances,
+            },
+        );
         let flushers: Vec<usize> = (0..self.instances.len())
             .filter(|&i| self.instances[i].wants_flow(FlowEvents::FLUSH))
             .collect();
@@ -223,12 +266,58 @@ impl<W: Write> Coordinator<W> {
         for &i in &flushers {
             self.instances[i].send(PluginEvent::FlowEndFlush(ts));
         }
+        for inst in self.instances.iter().filter(|i| i.tracks()) {
+            inst.send(PluginEvent::Tracker(TrackerEvent::Flows {
+                ts,
+                interval: self.interval_secs,
+                flows: flows.clone(),
+                keep: keep.clone(),
+            }));
+            inst.send(PluginEvent::Tracker(TrackerEvent::Flush {
+                ts,
+                eof,
+                out: self.trackers.clone(),
+            }));
+        }
+        if eof {
+            // Feedback raised during this last flush (a counter fed from a
+            // flow's `on_flush`) gets one more counter flush, an interval
+            // later, while the plugins can still see it.
+            self.barrier();
+            if apply_feedback(&mut self.counters, &self.counter_feedback) > 0 {
+                self.counters.flush_with(
+                    ts.secs + self.interval_secs,
+                    true,
+                    &mut self.counter_out,
+                    &mut PluginHook {
+                        instances: &self.instances,
+                    },
+                );
+            }
+        }
         for inst in self
             .instances
             .iter()
             .filter(|i| i.engine_sub.is_some_and(|s| s.flush))
         {
             inst.send(PluginEvent::EngineEndFlush(ts));
+        }
+    }
+
+    /// Waits until every instance has handled everything queued so far
+    /// (an instance that is gone or hung does not hold it up).
+    fn barrier(&self) {
+        let waits: Vec<_> = self
+            .instances
+            .iter()
+            .map(|inst| {
+                let (tx, rx) = bounded(1);
+                inst.send(PluginEvent::Barrier(tx));
+                (inst, rx)
+            })
+            .collect();
+        for (inst, rx) in waits {
+            let _ = inst.await_reply(&rx);
         }
     }
 

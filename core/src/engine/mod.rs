@@ -14,6 +14,7 @@
 
 pub mod clock;
 pub mod coordinator;
+pub mod counter_flush;
 pub mod reader;
 pub mod summary;
 pub mod worker;
@@ -99,7 +100,17 @@ impl EngineConfig {
     /// The built-in counter groups with this configuration's cap and options
     /// applied; an option naming no group is an error that names it.
     pub fn counter_group_defs(&self) -> Result<Vec<GroupDef>, EngineError> {
+        self.counter_group_defs_with(Vec::new())
+    }
+
+    /// [`EngineConfig::counter_group_defs`] followed by `registered` (the
+    /// plugins' groups), with the options applied to all.
+    pub fn counter_group_defs_with(
+        &self,
+        registered: Vec<GroupDef>,
+    ) -> Result<Vec<GroupDef>, EngineError> {
         let mut defs = builtin::definitions();
+        defs.extend(registered);
         for d in &mut defs {
             d.max_keys = self.max_keys.max(1);
         }
@@ -174,7 +185,6 @@ pub struct Engine {
 impl Engine {
     /// Creates the output directory and an engine with no plugins.
     pub fn new(cfg: EngineConfig) -> Result<Engine, EngineError> {
-        cfg.counter_group_defs()?;
         std::fs::create_dir_all(&cfg.out_dir).map_err(|source| EngineError::Output {
             path: cfg.out_dir.clone(),
             source,
@@ -296,8 +306,18 @@ impl Engine {
             Box::new(out_file("counters.ndjson")?),
             Box::new(out_file("toppers.ndjson")?),
         );
-        let defs = cfg.counter_group_defs()?;
+        let (registered, counter_feedback) = feedback.counters.start();
+        let all_defs = cfg.counter_group_defs_with(registered)?;
+        let builtin_count = Builtin::ALL.len();
+        let defs: Vec<GroupDef> = all_defs[..builtin_count].to_vec();
+        let mut instances = instances;
+        let tracked = counter_flush::resolve_counter_subscriptions(&mut instances, &all_defs)?;
+        let trackers_file = out_file("flowtrackers.ndjson")?;
+        let trackers = Arc::new(std::sync::Mutex::new(
+            crate::plugin::counter_dispatch::TrackerOutput::new(Box::new(trackers_file)),
+        ));
         let home = Arc::new(cfg.home_nets.clone());
+        let every_tick = !tracked.is_empty();
 
         let mut worker_in: Vec<Sender<WorkerIn>> = Vec::new();
         let mut worker_out = Vec::new();
@@ -317,7 +337,7 @@ impl Engine {
             let meters = Meters::new(&defs, home.clone());
             let t = std::thread::Builder::new()
                 .name(format!("worker-{w}"))
-                .spawn(move || worker::run(table_cfg, meters, in_rx, out_tx, tag_rx))
+                .spawn(move || worker::run(table_cfg, meters, every_tick, in_rx, out_tx, tag_rx))
                 .map_err(|e| EngineError::Thread(e.to_string()))?;
             worker_in.push(in_tx);
             worker_out.push(out_rx);
@@ -343,16 +363,26 @@ impl Engine {
             workers: worker_out,
             instances,
             flows: FlowWriter::new(flows_file),
-            counters: CounterStore::new(
-                defs,
-                cfg.interval_secs,
-                &[
-                    Builtin::Hosts.index(),
-                    Builtin::HostsIpv6.index(),
-                    Builtin::Apps.index(),
-                ],
-            ),
+            counters: {
+                let mut store = CounterStore::new(
+                    all_defs,
+                    cfg.interval_secs,
+                    &[
+                        Builtin::Hosts.index(),
+                        Builtin::HostsIpv6.index(),
+                        Builtin::Apps.index(),
+                    ],
+                );
+                for &g in &tracked {
+                    store.track(g);
+                }
+                store
+            },
             counter_out,
+            counter_feedback,
+            tracked,
+            trackers: trackers.clone(),
+            interval_secs: cfg.interval_secs,
         };
         let coord = std::thread::Builder::new()
             .name("coordinator".into())
@@ -370,9 +400,16 @@ impl Engine {
             ..RunSummary::default()
         };
 
-        let (mut instances, cstats, counters) = coord
+        let end = coord
             .join()
             .map_err(|_| EngineError::Thread("coordinator failed".into()))?;
+        let coordinator::CoordinatorEnd {
+            mut instances,
+            stats: cstats,
+            mut counters,
+            mut counter_out,
+            counter_feedback,
+        } = end;
         for (w, t) in worker_threads.into_iter().enumerate() {
             if let Err(payload) = t.join() {
                 let msg = weir_plugin_api::guard::panic_message(&*payload);
@@ -384,6 +421,20 @@ impl Engine {
         for inst in instances.iter_mut() {
             inst.finish();
         }
+        // What plugins fed back while draining lands in one more interval
+        // (no plugin sees it: they are done).
+        if counter_flush::apply_feedback(&mut counters, &counter_feedback) > 0 {
+            let last = read.clock.final_boundary().unwrap_or(0);
+            counters.flush(last + cfg.interval_secs, true, &mut counter_out);
+        }
+        counter_out.flush();
+        let keyinfo_error = counter_flush::write_keyinfo(&cfg.out_dir, &counters).err();
+        let (tracker_lines, tracker_error) = {
+            let mut t = trackers.lock().unwrap_or_else(|e| e.into_inner());
+            t.flush();
+            (t.lines, t.error.take())
+        };
+        let _ = tracker_lines;
         drop(watchdog);
         feedback.close();
         let (alerts, alert_error) = alert_writer
@@ -434,7 +485,9 @@ impl Engine {
         summary.top_hosts = top(&[Builtin::Hosts, Builtin::HostsIpv6]);
         summary.top_apps = top(&[Builtin::Apps]);
         for io in [
-            cstats.counters_error,
+            counter_out.error.take(),
+            keyinfo_error,
+            tracker_error,
             cstats.io_error.map(|e| format!("flows.ndjson: {e}")),
             alert_error.map(|e| format!("alerts.ndjson: {e}")),
         ]

@@ -73,9 +73,12 @@ pub enum WorkerOut {
 }
 
 /// Runs a worker until its input closes or end of input is reached.
+/// `shard_every_tick`: hand the counter shard over at every metronome tick
+/// too (some plugin wants real-time counter updates), not only at boundaries.
 pub fn run(
     cfg: FlowTableConfig,
     mut meters: Meters,
+    shard_every_tick: bool,
     input: Receiver<WorkerIn>,
     output: Sender<WorkerOut>,
     tags: Receiver<(FlowHandle, String)>,
@@ -111,7 +114,12 @@ pub fn run(
                 }
                 let mut flush = Vec::new();
                 match marker {
-                    Marker::Tick { ts, .. } => table.expire_idle(ts.secs, &mut events),
+                    Marker::Tick { ts, .. } => {
+                        table.expire_idle(ts.secs, &mut events);
+                        if shard_every_tick {
+                            table.fold_touched();
+                        }
+                    }
                     Marker::Boundary { end_sec } => {
                         table.expire_idle(end_sec.saturating_sub(1), &mut events);
                         table.collect_flush(end_sec, &mut flush);
@@ -127,7 +135,7 @@ pub fn run(
                     meters.flow(&key, &usage);
                 }
                 let shard = match marker {
-                    Marker::Tick { .. } => None,
+                    Marker::Tick { .. } if !shard_every_tick => None,
                     _ => Some(Box::new(meters.take())),
                 };
                 if !events.is_empty() {

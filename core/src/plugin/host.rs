@@ -14,7 +14,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use crossbeam_channel::Sender;
-use weir_plugin_api::{guid, ApiError, FlowHandle, Guid, HostApi, LogLevel, NewAlert, Timestamp};
+use weir_plugin_api::{
+    guid, ApiError, FlowHandle, Guid, HostApi, LogLevel, NewAlert, NewCounterGroup, Timestamp,
+};
+
+use super::counter_host::{CounterFeedback, CounterRegistry};
 
 use crate::output::alerts::AlertRow;
 
@@ -68,6 +72,8 @@ pub struct Feedback {
     out_dir: PathBuf,
     /// Feedback calls refused (API misuse), all instances.
     pub refused: AtomicU64,
+    /// Counter groups plugins may feed, and the channel to the store.
+    pub counters: CounterRegistry,
 }
 
 impl Feedback {
@@ -79,6 +85,7 @@ impl Feedback {
             tags: Mutex::new(Vec::new()),
             out_dir,
             refused: AtomicU64::new(0),
+            counters: CounterRegistry::new(&crate::counters::builtin::definitions()),
         })
     }
 
@@ -227,6 +234,65 @@ impl HostApi for InstanceHost {
         }
         self.me.alerts.fetch_add(1, Ordering::Relaxed);
         Ok(())
+    }
+
+    fn update_counter(
+        &self,
+        group: Guid,
+        key: &str,
+        meter: u32,
+        value: i64,
+        _raw: bool,
+    ) -> Result<(), ApiError> {
+        let item = CounterFeedback::Update {
+            group,
+            key: key.to_string(),
+            meter,
+            value,
+        };
+        self.shared.counters.feed(item).or_else(|e| self.refuse(e))
+    }
+
+    fn update_key_info(
+        &self,
+        group: Guid,
+        key: &str,
+        label: &str,
+        description: &str,
+    ) -> Result<(), ApiError> {
+        let item = CounterFeedback::KeyInfo {
+            group,
+            key: key.to_string(),
+            label: label.to_string(),
+            description: description.to_string(),
+        };
+        self.shared.counters.feed(item).or_else(|e| self.refuse(e))
+    }
+
+    fn set_key_attribute(
+        &self,
+        group: Guid,
+        key: &str,
+        name: &str,
+        value: &str,
+    ) -> Result<(), ApiError> {
+        if name.is_empty() {
+            return self.refuse(ApiError::InvalidArgument);
+        }
+        let item = CounterFeedback::Attribute {
+            group,
+            key: key.to_string(),
+            name: name.to_string(),
+            value: value.to_string(),
+        };
+        self.shared.counters.feed(item).or_else(|e| self.refuse(e))
+    }
+
+    fn register_counter_group(&self, group: &NewCounterGroup<'_>) -> Result<(), ApiError> {
+        self.shared
+            .counters
+            .register(group)
+            .or_else(|e| self.refuse(e))
     }
 
     fn tag_flow(&self, flow: FlowHandle, tag: &str) -> Result<(), ApiError> {

@@ -16,9 +16,16 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use crossbeam_channel::{bounded, Receiver, SendTimeoutError, Sender, TrySendError};
-use weir_plugin_api::objects::{EngineMonitorObject, FlowMonitorObject, InstanceMonitors};
-use weir_plugin_api::{EngineSubscription, FlowEvents, FlowSubscription, Timestamp, Vote};
+use weir_plugin_api::objects::{
+    CounterGroupMonitorObject, EngineMonitorObject, FlowMonitorObject, FlowTrackerObject,
+    InstanceMonitors,
+};
+use weir_plugin_api::{
+    CounterEvents, CounterSubscription, EngineSubscription, FlowEvents, FlowSubscription,
+    FlowTrackerInfo, Timestamp, Vote,
+};
 
+use super::counter_dispatch::{CounterEvent, TrackerEvent, TrackerOutput, TrackerState};
 use super::host::InstanceState;
 use crate::flow::{FlowEvent, FlowSnapshot};
 
@@ -58,6 +65,12 @@ pub enum PluginEvent {
     FlowEndFlush(Timestamp),
     /// Engine monitor: flush ends.
     EngineEndFlush(Timestamp),
+    /// Counter-group monitor (API 1.1).
+    Counter(CounterEvent),
+    /// Flow tracker (API 1.1).
+    Tracker(TrackerEvent),
+    /// Answer when everything queued before has been handled.
+    Barrier(Sender<()>),
 }
 
 /// Counters of one instance, readable while it runs.
@@ -91,7 +104,7 @@ fn monotonic_ms() -> u64 {
 }
 
 /// Marks a callback as running until dropped.
-struct Busy<'a>(&'a InstanceStats);
+pub(crate) struct Busy<'a>(&'a InstanceStats);
 
 impl Drop for Busy<'_> {
     fn drop(&mut self) {
@@ -110,7 +123,7 @@ impl InstanceStats {
         self.disabled.store(true, Ordering::Release);
     }
 
-    fn busy(&self, callback: &'static str) -> Busy<'_> {
+    pub(crate) fn busy(&self, callback: &'static str) -> Busy<'_> {
         *self.busy_in.lock().unwrap_or_else(|e| e.into_inner()) = callback;
         self.busy_since.store(monotonic_ms(), Ordering::Release);
         Busy(self)
@@ -149,6 +162,13 @@ pub struct RunningInstance {
     pub engine_sub: Option<EngineSubscription>,
     /// Flow-monitor subscription, when the instance has a flow monitor.
     pub flow_sub: Option<FlowSubscription>,
+    /// Counter-group monitor subscription, when the instance has one.
+    pub counter_sub: Option<CounterSubscription>,
+    /// The counter groups (store ids) the subscription matched, resolved
+    /// when the run starts.
+    pub counter_groups: Vec<usize>,
+    /// Flow-tracker settings, when the instance has a flow tracker.
+    pub tracker_info: Option<FlowTrackerInfo>,
     /// Monitor kinds the plugin returned that this weir does not know (a
     /// newer plugin's); they were dropped unused.
     pub ignored_monitors: Vec<String>,
@@ -169,6 +189,8 @@ impl RunningInstance {
         let InstanceMonitors {
             mut engine,
             mut flow,
+            mut counter_group,
+            mut flow_tracker,
             ignored,
         } = monitors;
         let ignored = ignored.into_iter().map(|k| k.name()).collect();
@@ -183,6 +205,15 @@ impl RunningInstance {
         if let Some(sub) = &flow_sub {
             session_group(sub)?;
         }
+        let counter_sub = counter_group
+            .as_mut()
+            .map(CounterGroupMonitorObject::subscription)
+            .transpose()?;
+        let tracker_info = flow_tracker
+            .as_mut()
+            .map(FlowTrackerObject::info)
+            .transpose()?
+            .map(|i| TrackerState::new(i).info);
         let (tx, rx) = bounded(queue_depth.max(1));
         let stats = Arc::new(InstanceStats::default());
         let runner = Runner {
@@ -192,6 +223,11 @@ impl RunningInstance {
             flow,
             flow_events: flow_sub.map_or(FlowEvents(0), |s| s.events),
             engine_sub: engine_sub.unwrap_or_default(),
+            counter: counter_group,
+            counter_events: counter_sub.as_ref().map_or(CounterEvents(0), |s| s.events),
+            tracker_state: tracker_info.clone().map(TrackerState::new),
+            tracker: flow_tracker,
+            tracker_out: None,
         };
         let name = format!("plugin-{}", state.label());
         let thread = std::thread::Builder::new()
@@ -204,6 +240,9 @@ impl RunningInstance {
             stats,
             engine_sub,
             flow_sub,
+            counter_sub,
+            counter_groups: Vec::new(),
+            tracker_info,
             ignored_monitors: ignored,
             tx: Some(tx),
             thread: Some(thread),
@@ -213,6 +252,21 @@ impl RunningInstance {
     /// Whether the flow monitor wants any of `events`.
     pub fn wants_flow(&self, events: FlowEvents) -> bool {
         self.flow_sub.is_some_and(|s| s.events.0 & events.0 != 0)
+    }
+
+    /// Whether the counter-group monitor wants any of `events` for group `g`
+    /// (and the instance is still enabled).
+    pub fn wants_counters(&self, g: usize, events: CounterEvents) -> bool {
+        self.counter_sub
+            .as_ref()
+            .is_some_and(|s| s.events.0 & events.0 != 0)
+            && self.counter_groups.contains(&g)
+            && !self.stats.disabled.load(Ordering::Relaxed)
+    }
+
+    /// Whether the instance has a flow tracker.
+    pub fn tracks(&self) -> bool {
+        self.tracker_info.is_some()
     }
 
     /// Whether the flow monitor votes in the flush filter (and is still enabled).
@@ -248,9 +302,15 @@ impl RunningInstance {
     /// Waits for the answer to a `Filter` event; `None` when the instance's
     /// thread is gone without answering (counted as abstaining).
     pub fn await_votes(&self, reply: &Receiver<Vec<Vote>>) -> Option<Vec<Vote>> {
+        self.await_reply(reply)
+    }
+
+    /// Waits for the answer to any request event (votes); `None` when the
+    /// instance's thread is gone without answering.
+    pub fn await_reply<T>(&self, reply: &Receiver<T>) -> Option<T> {
         loop {
             match reply.recv_timeout(std::time::Duration::from_millis(200)) {
-                Ok(votes) => return Some(votes),
+                Ok(answer) => return Some(answer),
                 Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return None,
                 Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
                     let gone = self.thread.as_ref().is_none_or(|t| t.is_finished());
@@ -323,13 +383,19 @@ pub fn session_group(sub: &FlowSubscription) -> Result<weir_plugin_api::Guid, St
     }
 }
 
-struct Runner {
-    state: Arc<InstanceState>,
-    stats: Arc<InstanceStats>,
+/// An instance's thread: its monitors and what they subscribed to.
+pub(crate) struct Runner {
+    pub(crate) state: Arc<InstanceState>,
+    pub(crate) stats: Arc<InstanceStats>,
     engine: Option<EngineMonitorObject>,
     flow: Option<FlowMonitorObject>,
     flow_events: FlowEvents,
     engine_sub: EngineSubscription,
+    pub(crate) counter: Option<CounterGroupMonitorObject>,
+    pub(crate) counter_events: CounterEvents,
+    pub(crate) tracker: Option<FlowTrackerObject>,
+    pub(crate) tracker_state: Option<TrackerState>,
+    pub(crate) tracker_out: Option<Arc<Mutex<TrackerOutput>>>,
 }
 
 impl Runner {
@@ -350,15 +416,17 @@ impl Runner {
         // Dropping the monitors here, on the instance's own thread, lets a
         // plugin flush its files in `Drop` before the run reports completion.
         drop(self.flow.take());
+        drop(self.counter.take());
+        drop(self.tracker.take());
         drop(self.engine.take());
     }
 
-    fn disabled(&self) -> bool {
+    pub(crate) fn disabled(&self) -> bool {
         self.stats.disabled.load(Ordering::Relaxed)
     }
 
     /// Records the outcome of a callback; disables the instance on error.
-    fn check<T>(&self, result: Result<T, String>) -> Option<T> {
+    pub(crate) fn check<T>(&self, result: Result<T, String>) -> Option<T> {
         self.stats.callbacks.fetch_add(1, Ordering::Relaxed);
         match result {
             Ok(v) => Some(v),
@@ -375,8 +443,27 @@ impl Runner {
 
     fn handle(&mut self, event: PluginEvent) {
         if self.disabled() {
-            if let PluginEvent::Filter { flows, reply } = event {
-                let _ = reply.send(vec![Vote::Abstain; flows.len()]);
+            match event {
+                PluginEvent::Filter { flows, reply } => {
+                    let _ = reply.send(vec![Vote::Abstain; flows.len()]);
+                }
+                PluginEvent::Counter(CounterEvent::Filter {
+                    rows, reply, group, ..
+                }) => {
+                    let m = group.kinds.len();
+                    let _ = reply.send(
+                        rows.iter()
+                            .map(|_| (Vote::Abstain, vec![weir_plugin_api::KEEP_METER; m]))
+                            .collect(),
+                    );
+                }
+                PluginEvent::Counter(CounterEvent::TopperFilter { entries, reply, .. }) => {
+                    let _ = reply.send(vec![Vote::Abstain; entries.len()]);
+                }
+                PluginEvent::Barrier(reply) => {
+                    let _ = reply.send(());
+                }
+                _ => {}
             }
             return;
         }
@@ -401,10 +488,41 @@ impl Runner {
                             let _busy = self.stats.busy("on_metronome");
                             m.on_metronome(ts, tick, 1)
                         };
+                        if self.check(r).is_none() {
+                            return;
+                        }
+                    }
+                }
+                if self.counter_events.contains(CounterEvents::METRONOME) {
+                    if let Some(m) = self.counter.as_mut() {
+                        let r = {
+                            let _busy = self.stats.busy("on_metronome");
+                            m.on_metronome(ts, tick, 1)
+                        };
+                        if self.check(r).is_none() {
+                            return;
+                        }
+                    }
+                }
+                if self
+                    .tracker_state
+                    .as_ref()
+                    .is_some_and(|s| s.info.metronome)
+                {
+                    if let Some(t) = self.tracker.as_mut() {
+                        let r = {
+                            let _busy = self.stats.busy("on_metronome");
+                            t.on_metronome(ts, tick, 1)
+                        };
                         self.check(r);
                     }
                 }
             }
+            PluginEvent::Counter(e) => self.counter_event(e),
+            PluginEvent::Barrier(reply) => {
+                let _ = reply.send(());
+            }
+            PluginEvent::Tracker(e) => self.tracker_event(e),
             PluginEvent::EngineBeginFlush(ts) => {
                 self.state.set_now(ts);
                 if let Some(m) = self.engine.as_mut() {

@@ -3,6 +3,8 @@
 //! ([`elf`], [`loader`]), describing them ([`info`]), the feedback calls ([`host`]) and the per-instance
 //! dispatcher threads ([`instance`]).
 
+pub mod counter_dispatch;
+pub mod counter_host;
 pub mod elf;
 pub mod host;
 pub mod info;

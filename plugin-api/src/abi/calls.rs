@@ -17,12 +17,16 @@
 use std::ffi::c_void;
 use std::mem::{offset_of, size_of};
 
-use abi_stable::std_types::{RStr, RString};
+use abi_stable::std_types::{RSliceMut, RStr, RString};
 use abi_stable::StableAbi;
 
 use super::ext::Extensions;
 use super::header::MonitorKind;
 use super::table::{SizedTable, TableSize};
+use crate::counters::{
+    CounterGroupRef, CounterRecord, CounterSubscription, FlowTrackerInfo, NewCounterGroup,
+    TopperRecord,
+};
 use crate::host::{LogLevel, NewAlert};
 use crate::records::{FlowHandle, FlowRecord, Guid, Timestamp, Vote};
 use crate::subscription::{EngineSubscription, FlowSubscription};
@@ -59,6 +63,10 @@ impl Status {
     pub const ENGINE_GONE: Status = Status(4);
     /// The host does not offer this call (it is older than the caller).
     pub const UNSUPPORTED: Status = Status(5);
+    /// The counter group is neither built in nor registered (API 1.1).
+    pub const UNKNOWN_COUNTER_GROUP: Status = Status(6);
+    /// The counter group has no meter of that id (API 1.1).
+    pub const UNKNOWN_METER: Status = Status(7);
 }
 
 /// The host's side of a plugin instance: an opaque context and the host's
@@ -226,6 +234,166 @@ pub struct FlowMonitorTable {
     pub future: FlowMonitorCallsFuture,
 }
 
+/// Calls of a counter-group monitor, API 1.1. `None`: not implemented.
+#[repr(C)]
+#[derive(StableAbi, Clone, Copy)]
+pub struct CounterGroupMonitorCallsV1_1 {
+    /// What it listens to; called once, when the run starts.
+    pub subscription: Option<
+        unsafe extern "C" fn(obj: *mut c_void, out: &mut CounterSubscription) -> CallOutcome,
+    >,
+    /// A key new to the group.
+    pub on_new_key: Option<
+        unsafe extern "C" fn(
+            obj: *mut c_void,
+            group: &CounterGroupRef<'_>,
+            ts: Timestamp,
+            key: RStr<'_>,
+        ) -> CallOutcome,
+    >,
+    /// A key's values so far in the interval.
+    pub on_update: Option<
+        unsafe extern "C" fn(
+            obj: *mut c_void,
+            group: &CounterGroupRef<'_>,
+            ts: Timestamp,
+            key: &CounterRecord<'_>,
+        ) -> CallOutcome,
+    >,
+    /// The group's flush begins.
+    pub on_begin_flush: Option<
+        unsafe extern "C" fn(
+            obj: *mut c_void,
+            group: &CounterGroupRef<'_>,
+            ts: Timestamp,
+        ) -> CallOutcome,
+    >,
+    /// A vote on one key, written to `vote` (left as it is: abstain), and
+    /// meter overrides written to `overrides` (left as `KEEP_METER`: none).
+    pub flush_filter: Option<
+        unsafe extern "C" fn(
+            obj: *mut c_void,
+            group: &CounterGroupRef<'_>,
+            ts: Timestamp,
+            key: &CounterRecord<'_>,
+            overrides: RSliceMut<'_, i64>,
+            vote: &mut Vote,
+        ) -> CallOutcome,
+    >,
+    /// A key is flushed.
+    pub on_flush: Option<
+        unsafe extern "C" fn(
+            obj: *mut c_void,
+            group: &CounterGroupRef<'_>,
+            ts: Timestamp,
+            key: &CounterRecord<'_>,
+        ) -> CallOutcome,
+    >,
+    /// The group's flush ends.
+    pub on_end_flush: Option<
+        unsafe extern "C" fn(
+            obj: *mut c_void,
+            group: &CounterGroupRef<'_>,
+            ts: Timestamp,
+        ) -> CallOutcome,
+    >,
+    /// A meter's toppers are next; `want` (true on entry) false declines
+    /// their `on_topper_flush`.
+    pub on_begin_topper_flush: Option<
+        unsafe extern "C" fn(
+            obj: *mut c_void,
+            group: &CounterGroupRef<'_>,
+            ts: Timestamp,
+            meter: u32,
+            want: &mut bool,
+        ) -> CallOutcome,
+    >,
+    /// A vote on one topper entry.
+    pub topper_filter: Option<
+        unsafe extern "C" fn(
+            obj: *mut c_void,
+            group: &CounterGroupRef<'_>,
+            ts: Timestamp,
+            entry: &TopperRecord<'_>,
+            vote: &mut Vote,
+        ) -> CallOutcome,
+    >,
+    /// One stored topper entry.
+    pub on_topper_flush: Option<
+        unsafe extern "C" fn(
+            obj: *mut c_void,
+            group: &CounterGroupRef<'_>,
+            ts: Timestamp,
+            entry: &TopperRecord<'_>,
+        ) -> CallOutcome,
+    >,
+    /// A meter's toppers are done.
+    pub on_end_topper_flush: Option<
+        unsafe extern "C" fn(
+            obj: *mut c_void,
+            group: &CounterGroupRef<'_>,
+            ts: Timestamp,
+            meter: u32,
+        ) -> CallOutcome,
+    >,
+    /// A metronome tick.
+    pub on_metronome: Option<
+        unsafe extern "C" fn(
+            obj: *mut c_void,
+            ts: Timestamp,
+            tick_count: u64,
+            tick_interval: u32,
+        ) -> CallOutcome,
+    >,
+}
+
+/// Call table of [`MonitorKind::CounterGroup`] (API 1.1).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct CounterGroupMonitorTable {
+    /// Size tag.
+    pub size: TableSize,
+    /// API 1.1.
+    pub v1_1: CounterGroupMonitorCallsV1_1,
+}
+
+/// Calls of a flow tracker, API 1.1. `None`: not implemented.
+#[repr(C)]
+#[derive(StableAbi, Clone, Copy)]
+pub struct FlowTrackerCallsV1_1 {
+    /// Name, bucket, count; called once, at load.
+    pub info:
+        Option<unsafe extern "C" fn(obj: *mut c_void, out: &mut FlowTrackerInfo) -> CallOutcome>,
+    /// The metric of one flushed flow, written to `out` (left 0: not interested).
+    pub metric: Option<
+        unsafe extern "C" fn(obj: *mut c_void, flow: &FlowRecord<'_>, out: &mut i64) -> CallOutcome,
+    >,
+    /// A bucket is about to be written.
+    pub on_begin_flush:
+        Option<unsafe extern "C" fn(obj: *mut c_void, ts: Timestamp) -> CallOutcome>,
+    /// A bucket has been written.
+    pub on_end_flush: Option<unsafe extern "C" fn(obj: *mut c_void, ts: Timestamp) -> CallOutcome>,
+    /// A metronome tick.
+    pub on_metronome: Option<
+        unsafe extern "C" fn(
+            obj: *mut c_void,
+            ts: Timestamp,
+            tick_count: u64,
+            tick_interval: u32,
+        ) -> CallOutcome,
+    >,
+}
+
+/// Call table of [`MonitorKind::FlowTracker`] (API 1.1).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct FlowTrackerTable {
+    /// Size tag.
+    pub size: TableSize,
+    /// API 1.1.
+    pub v1_1: FlowTrackerCallsV1_1,
+}
+
 /// Host calls, API 1.0. `None`: unsupported. `ctx` is [`HostRef::ctx`].
 #[repr(C)]
 #[derive(StableAbi, Clone, Copy)]
@@ -258,6 +426,57 @@ pub struct HostCallsV1_0 {
         Option<unsafe extern "C" fn(ctx: *const c_void, flow: FlowHandle, tag: RStr<'_>) -> Status>,
 }
 
+/// Host calls, API 1.1: counter groups. `None`: unsupported.
+#[repr(C)]
+#[derive(StableAbi, Clone, Copy)]
+pub struct HostCallsV1_1 {
+    /// Adds `value` to meter `meter` of `key` in counter group `group`
+    /// (combined by the meter's type).
+    pub update_counter: Option<
+        unsafe extern "C" fn(
+            ctx: *const c_void,
+            group: Guid,
+            key: RStr<'_>,
+            meter: u32,
+            value: i64,
+        ) -> Status,
+    >,
+    /// The same, for one sample that is never combined with others before
+    /// it reaches the group (gauges, averages: Trisul's raw form).
+    pub update_counter_raw: Option<
+        unsafe extern "C" fn(
+            ctx: *const c_void,
+            group: Guid,
+            key: RStr<'_>,
+            meter: u32,
+            value: i64,
+        ) -> Status,
+    >,
+    /// Sets a key's label and description.
+    pub update_key_info: Option<
+        unsafe extern "C" fn(
+            ctx: *const c_void,
+            group: Guid,
+            key: RStr<'_>,
+            label: RStr<'_>,
+            description: RStr<'_>,
+        ) -> Status,
+    >,
+    /// Sets a named attribute of a key (replacing an earlier value).
+    pub set_key_attribute: Option<
+        unsafe extern "C" fn(
+            ctx: *const c_void,
+            group: Guid,
+            key: RStr<'_>,
+            name: RStr<'_>,
+            value: RStr<'_>,
+        ) -> Status,
+    >,
+    /// Declares a counter group of this plugin.
+    pub register_counter_group:
+        Option<unsafe extern "C" fn(ctx: *const c_void, group: &NewCounterGroup<'_>) -> Status>,
+}
+
 /// Test fixture only: a host-call block of a minor no real weir has.
 #[cfg(feature = "abi-future-minor-fixture")]
 #[repr(C)]
@@ -275,6 +494,8 @@ pub struct HostTable {
     pub size: TableSize,
     /// API 1.0.
     pub v1_0: HostCallsV1_0,
+    /// API 1.1.
+    pub v1_1: HostCallsV1_1,
     /// Test fixture only.
     #[cfg(feature = "abi-future-minor-fixture")]
     pub future: HostCallsFuture,
@@ -338,6 +559,55 @@ unsafe impl SizedTable for FlowMonitorTable {
 }
 
 // SAFETY: repr(C), starts with TableSize, only Option<extern fn> entries.
+unsafe impl SizedTable for CounterGroupMonitorTable {
+    const EMPTY: Self = CounterGroupMonitorTable {
+        size: TableSize { size: 0 },
+        v1_1: CounterGroupMonitorCallsV1_1 {
+            subscription: None,
+            on_new_key: None,
+            on_update: None,
+            on_begin_flush: None,
+            flush_filter: None,
+            on_flush: None,
+            on_end_flush: None,
+            on_begin_topper_flush: None,
+            topper_filter: None,
+            on_topper_flush: None,
+            on_end_topper_flush: None,
+            on_metronome: None,
+        },
+    };
+    const BLOCK_ENDS: &'static [usize] = &[block_end!(
+        CounterGroupMonitorTable,
+        v1_1: CounterGroupMonitorCallsV1_1
+    )];
+    const NAME: &'static str = "counter-group monitor table";
+    fn size(&self) -> usize {
+        self.size.size
+    }
+}
+
+// SAFETY: repr(C), starts with TableSize, only Option<extern fn> entries.
+unsafe impl SizedTable for FlowTrackerTable {
+    const EMPTY: Self = FlowTrackerTable {
+        size: TableSize { size: 0 },
+        v1_1: FlowTrackerCallsV1_1 {
+            info: None,
+            metric: None,
+            on_begin_flush: None,
+            on_end_flush: None,
+            on_metronome: None,
+        },
+    };
+    const BLOCK_ENDS: &'static [usize] =
+        &[block_end!(FlowTrackerTable, v1_1: FlowTrackerCallsV1_1)];
+    const NAME: &'static str = "flow tracker table";
+    fn size(&self) -> usize {
+        self.size.size
+    }
+}
+
+// SAFETY: repr(C), starts with TableSize, only Option<extern fn> entries.
 unsafe impl SizedTable for HostTable {
     const EMPTY: Self = HostTable {
         size: TableSize { size: 0 },
@@ -352,11 +622,19 @@ unsafe impl SizedTable for HostTable {
             add_alert: None,
             tag_flow: None,
         },
+        v1_1: HostCallsV1_1 {
+            update_counter: None,
+            update_counter_raw: None,
+            update_key_info: None,
+            set_key_attribute: None,
+            register_counter_group: None,
+        },
         #[cfg(feature = "abi-future-minor-fixture")]
         future: HostCallsFuture { future_echo: None },
     };
     const BLOCK_ENDS: &'static [usize] = &[
         block_end!(HostTable, v1_0: HostCallsV1_0),
+        block_end!(HostTable, v1_1: HostCallsV1_1),
         #[cfg(feature = "abi-future-minor-fixture")]
         block_end!(HostTable, future: HostCallsFuture),
     ];
@@ -382,5 +660,10 @@ const _: () = {
         size_of::<EngineMonitorTable>(),
     );
     check(FlowMonitorTable::BLOCK_ENDS, size_of::<FlowMonitorTable>());
+    check(
+        CounterGroupMonitorTable::BLOCK_ENDS,
+        size_of::<CounterGroupMonitorTable>(),
+    );
+    check(FlowTrackerTable::BLOCK_ENDS, size_of::<FlowTrackerTable>());
     check(HostTable::BLOCK_ENDS, size_of::<HostTable>());
 };

@@ -34,12 +34,21 @@ impl MonitorKind {
     pub const Engine: MonitorKind = MonitorKind(0);
     /// [`crate::FlowMonitor`] (API 1.0).
     pub const Flow: MonitorKind = MonitorKind(1);
+    /// [`crate::CounterGroupMonitor`] (API 1.1).
+    pub const CounterGroup: MonitorKind = MonitorKind(2);
+    /// [`crate::FlowTracker`] (API 1.1).
+    pub const FlowTracker: MonitorKind = MonitorKind(3);
     /// Test fixture only: a kind that no real weir knows.
     #[cfg(feature = "abi-future-minor-fixture")]
     pub const Future: MonitorKind = MonitorKind(63);
 
     /// The kinds this crate knows.
-    pub const KNOWN: &'static [MonitorKind] = &[MonitorKind::Engine, MonitorKind::Flow];
+    pub const KNOWN: &'static [MonitorKind] = &[
+        MonitorKind::Engine,
+        MonitorKind::Flow,
+        MonitorKind::CounterGroup,
+        MonitorKind::FlowTracker,
+    ];
 
     /// Its bit in [`HeaderPrefix::monitor_kinds`] (0 for kinds beyond 63).
     pub const fn bit(self) -> u64 {
@@ -50,11 +59,14 @@ impl MonitorKind {
         }
     }
 
-    /// `engine`, `flow`, or `kind N` for a kind this crate does not know.
+    /// `engine`, `flow`, `counter-group`, `flow-tracker`, or `kind N` for a
+    /// kind this crate does not know.
     pub fn name(self) -> String {
         match self {
             MonitorKind::Engine => "engine".into(),
             MonitorKind::Flow => "flow".into(),
+            MonitorKind::CounterGroup => "counter-group".into(),
+            MonitorKind::FlowTracker => "flow-tracker".into(),
             MonitorKind(n) => format!("kind {n}"),
         }
     }

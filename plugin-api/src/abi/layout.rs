@@ -96,6 +96,19 @@ pub const BLOCK_LAYOUTS: &[BlockLayout] = &[
     block::<BlockLayout>("BlockLayout"),
     block::<HeaderPrefix>("HeaderPrefix"),
     block::<PluginHeader>("PluginHeader"),
+    // API 1.1.
+    block::<crate::meter::MeterType>("MeterType"),
+    block::<crate::counters::CounterEvents>("CounterEvents"),
+    block::<crate::counters::CounterGroupRef<'static>>("CounterGroupRef"),
+    block::<crate::counters::CounterRecord<'static>>("CounterRecord"),
+    block::<crate::counters::TopperRecord<'static>>("TopperRecord"),
+    block::<crate::counters::CounterSubscription>("CounterSubscription"),
+    block::<crate::counters::NewMeter<'static>>("NewMeter"),
+    block::<crate::counters::NewCounterGroup<'static>>("NewCounterGroup"),
+    block::<crate::counters::FlowTrackerInfo>("FlowTrackerInfo"),
+    block::<super::calls::HostCallsV1_1>("HostCallsV1_1"),
+    block::<super::calls::CounterGroupMonitorCallsV1_1>("CounterGroupMonitorCallsV1_1"),
+    block::<super::calls::FlowTrackerCallsV1_1>("FlowTrackerCallsV1_1"),
 ];
 
 /// The first difference between two layouts of the same block, as one

@@ -10,7 +10,10 @@ use std::mem::offset_of;
 
 use abi_stable::type_layout::TypeLayout;
 
-use super::calls::{EngineMonitorTable, FlowMonitorTable, HostTable, Status};
+use super::calls::{
+    CounterGroupMonitorTable, EngineMonitorTable, FlowMonitorTable, FlowTrackerTable, HostTable,
+    Status,
+};
 use super::header::{HeaderPrefix, MonitorKind, HEADER_SYMBOL, MAGIC};
 use super::layout::{BLOCK_LAYOUTS, LAYOUT_FORMAT};
 use super::API_MAJOR;
@@ -98,7 +101,26 @@ pub fn published() -> Vec<Published> {
     });
     items.push(Published::Table {
         name: "HostTable",
-        blocks: vec![("v1_0", "HostCallsV1_0", offset_of!(HostTable, v1_0))],
+        blocks: vec![
+            ("v1_0", "HostCallsV1_0", offset_of!(HostTable, v1_0)),
+            ("v1_1", "HostCallsV1_1", offset_of!(HostTable, v1_1)),
+        ],
+    });
+    items.push(Published::Table {
+        name: "CounterGroupMonitorTable",
+        blocks: vec![(
+            "v1_1",
+            "CounterGroupMonitorCallsV1_1",
+            offset_of!(CounterGroupMonitorTable, v1_1),
+        )],
+    });
+    items.push(Published::Table {
+        name: "FlowTrackerTable",
+        blocks: vec![(
+            "v1_1",
+            "FlowTrackerCallsV1_1",
+            offset_of!(FlowTrackerTable, v1_1),
+        )],
     });
     items.push(Published::Text {
         name: "HEADER_SYMBOL",
@@ -114,6 +136,8 @@ pub fn published() -> Vec<Published> {
     for (name, k) in [
         ("MonitorKind::Engine", MonitorKind::Engine),
         ("MonitorKind::Flow", MonitorKind::Flow),
+        ("MonitorKind::CounterGroup", MonitorKind::CounterGroup),
+        ("MonitorKind::FlowTracker", MonitorKind::FlowTracker),
     ] {
         items.push(number(name, k.0));
     }
@@ -124,6 +148,11 @@ pub fn published() -> Vec<Published> {
         ("Status::INVALID_ARGUMENT", Status::INVALID_ARGUMENT),
         ("Status::ENGINE_GONE", Status::ENGINE_GONE),
         ("Status::UNSUPPORTED", Status::UNSUPPORTED),
+        (
+            "Status::UNKNOWN_COUNTER_GROUP",
+            Status::UNKNOWN_COUNTER_GROUP,
+        ),
+        ("Status::UNKNOWN_METER", Status::UNKNOWN_METER),
     ] {
         items.push(number(name, s.0));
     }
@@ -135,6 +164,31 @@ pub fn published() -> Vec<Published> {
         ("FlowEvents::METRONOME", FlowEvents::METRONOME),
     ] {
         items.push(number(name, e.0));
+    }
+    {
+        use crate::counters::CounterEvents as C;
+        for (name, e) in [
+            ("CounterEvents::NEW_KEY", C::NEW_KEY),
+            ("CounterEvents::UPDATE", C::UPDATE),
+            ("CounterEvents::FLUSH", C::FLUSH),
+            ("CounterEvents::FLUSH_FILTER", C::FLUSH_FILTER),
+            ("CounterEvents::TOPPER_FLUSH", C::TOPPER_FLUSH),
+            ("CounterEvents::TOPPER_FILTER", C::TOPPER_FILTER),
+            ("CounterEvents::METRONOME", C::METRONOME),
+        ] {
+            items.push(number(name, e.0));
+        }
+        for n in 0..=7u8 {
+            let t = crate::meter::MeterType(n);
+            items.push(Published::Number {
+                name: t.as_str(),
+                value: u64::from(t.0),
+            });
+        }
+        items.push(Published::Text {
+            name: "KEEP_METER",
+            value: crate::counters::KEEP_METER.to_string(),
+        });
     }
     for (name, v) in [
         ("Vote::Abstain", Vote::Abstain),
@@ -182,6 +236,7 @@ pub fn published() -> Vec<Published> {
     for (guid, name) in crate::guid::BUILTIN_SESSION_GROUPS
         .iter()
         .chain(crate::guid::BUILTIN_ALERT_GROUPS.iter())
+        .chain(crate::guid::WELL_KNOWN_COUNTER_GROUPS.iter())
     {
         items.push(Published::Text {
             name,

@@ -1,0 +1,163 @@
+//! The counter-group API end to end (plugin API 1.1), with the `cgkit` test
+//! plugin (`tests/plugins/cgkit`): a plugin registers its own counter group,
+//! feeds it with `update_counter`, and a counter-group monitor subscribed to
+//! it by name sees it, votes a key out and overrides a meter in the flush
+//! filter, which changes what `counters.ndjson` holds.
+//!
+//! Expected values come from `flows.ndjson` of the same run (flows are
+//! checked against tshark in `tests/parity.rs`): `cgkit` counts each new
+//! flow under `port-<z port>`.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::*;
+use serde_json::Value;
+
+const GROUP: &str = "Test Ports";
+
+fn cgkit_run(capture: &str, config: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempdir();
+    let out = dir.path().join("out");
+    let plugin = format!("{}:{config}", plugin("cgkit").display());
+    let run = run_on(&[pcap(capture)], &out, &["--plugin".into(), plugin]);
+    expect_code(&run, 0);
+    (dir, out)
+}
+
+/// (key → meter 0 summed over intervals) of the group's rows.
+fn rows_by_key(out: &std::path::Path) -> (Vec<Value>, BTreeMap<String, i64>) {
+    let rows: Vec<Value> = ndjson(&out.join("counters.ndjson"))
+        .into_iter()
+        .filter(|l| l["group"] == GROUP)
+        .collect();
+    let mut by_key = BTreeMap::new();
+    for r in rows.iter().filter(|r| r["key"] != "SYS:GROUP_TOTALS") {
+        *by_key
+            .entry(r["key"].as_str().unwrap().to_string())
+            .or_insert(0) += r["meters"][0].as_i64().unwrap();
+    }
+    (rows, by_key)
+}
+
+/// New flows per `port-<z port>`, from the run's flow records (each flow
+/// once: its last record).
+fn flows_by_port(out: &std::path::Path) -> BTreeMap<String, i64> {
+    let mut last: BTreeMap<(String, String), Value> = BTreeMap::new();
+    for f in ndjson(&out.join("flows.ndjson")) {
+        let id = (
+            f["flow_id"].as_str().unwrap().to_string(),
+            format!("{}|{}", f["first_ts"], f["vlan"]),
+        );
+        last.insert(id, f);
+    }
+    let mut by_port = BTreeMap::new();
+    for f in last.values() {
+        *by_port
+            .entry(format!("port-{}", f["z_port"].as_u64().unwrap()))
+            .or_insert(0) += 1;
+    }
+    by_port
+}
+
+#[test]
+fn a_plugin_group_fed_by_update_counter_is_seen_filtered_and_overridden() {
+    let (_d, out) = cgkit_run(
+        "home-lan-mixed.pcap",
+        "override_key=port-80,drop_key=port-53",
+    );
+    let (rows, by_key) = rows_by_key(&out);
+    let mut want = flows_by_port(&out);
+    assert!(want.len() > 10, "home-lan-mixed has many server ports");
+    assert!(
+        want.remove("port-53").is_some(),
+        "the capture has DNS flows"
+    );
+    assert_eq!(by_key, want, "new flows per port, port-53 voted out");
+    // The override replaced meter 1 of port-80 in every interval it had.
+    let p80: Vec<&Value> = rows.iter().filter(|r| r["key"] == "port-80").collect();
+    assert!(!p80.is_empty());
+    assert!(p80.iter().all(|r| r["meters"][1] == 7), "{p80:?}");
+    // Other keys keep their bytes (the flows' bytes when they began).
+    assert!(rows
+        .iter()
+        .filter(|r| r["key"] == "port-1900")
+        .all(|r| r["meters"][1].as_i64().unwrap() > 7));
+    // The monitor's on_flush saw exactly what was written, in order.
+    let log = std::fs::read_to_string(out.join("cgkit.0.log")).unwrap();
+    let flushed: Vec<String> = log
+        .lines()
+        .filter(|l| !l.starts_with("topper "))
+        .map(String::from)
+        .collect();
+    let written: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let values: Vec<String> = r["meters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.to_string())
+                .collect();
+            format!(
+                "{GROUP} {} {} {}",
+                r["start_ts"].as_u64().unwrap() + r["interval"].as_u64().unwrap(),
+                r["key"].as_str().unwrap(),
+                values.join(" ")
+            )
+        })
+        .collect();
+    assert_eq!(flushed, written);
+    // Its topper callbacks saw what toppers.ndjson holds for the group.
+    let toppers: Vec<String> = ndjson(&out.join("toppers.ndjson"))
+        .into_iter()
+        .filter(|t| t["group"] == GROUP)
+        .map(|t| {
+            format!(
+                "topper {GROUP} {} {} {} {}",
+                t["meter"],
+                t["rank"],
+                t["key"].as_str().unwrap(),
+                t["value"]
+            )
+        })
+        .collect();
+    let seen: Vec<String> = log
+        .lines()
+        .filter(|l| l.starts_with("topper "))
+        .map(String::from)
+        .collect();
+    assert!(!toppers.is_empty());
+    assert_eq!(seen, toppers);
+    // The summary lists the plugin's group.
+    let s = summary(&out);
+    assert!(s["counter_groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|g| g["name"] == GROUP && g["guid"] == "{7E57C0DE-0000-4000-8000-000000000001}"));
+}
+
+#[test]
+fn a_subscription_matching_no_group_stops_the_run_with_the_names() {
+    let dir = tempdir();
+    let out = dir.path().join("out");
+    let plugin = format!("{}:name=no such group", plugin("cgkit").display());
+    let run = run_on(
+        &[pcap("dns-mixed.pcap")],
+        &out,
+        &["--plugin".into(), plugin],
+    );
+    expect_code(&run, 1);
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        err.contains("subscribes to no counter group")
+            && err.contains("\"no such group\"")
+            && err.contains("Test Ports"),
+        "{err}"
+    );
+    assert!(
+        !out.join("counters.ndjson").exists() || ndjson(&out.join("counters.ndjson")).is_empty()
+    );
+}

@@ -1,0 +1,142 @@
+//! Test plugin `cgkit`: exercises the counter-group API end to end.
+//!
+//! - Registers the counter group "Test Ports" (GUID [`GROUP`]) with meters
+//!   0 `new flows` (COUNTER, top 5) and 1 `bytes seen` (COUNTER).
+//! - Its flow monitor feeds it from `on_new_flow`: key `port-<z port>`,
+//!   meter 0 += 1, meter 1 += the flow's bytes so far.
+//! - Its counter-group monitor subscribes by name (`name` config key,
+//!   default "test ports"), votes `Drop` on the key of config `drop_key`,
+//!   overrides meter 1 of the key of config `override_key` with 7, and
+//!   writes every `on_flush` as `<group> <ts> <key> <values...>` and every
+//!   `on_topper_flush` as `topper <group> <meter> <rank> <key> <value>` to
+//!   `DIR/cgkit.<instance>.log`.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+
+use weir_plugin_api::{
+    export_plugin, Config, CounterGroupMonitor, CounterGroupRef, CounterRecord,
+    CounterSubscription, FlowMonitor, FlowRecord, FlowSubscription, Guid, HostHandle, MeterType,
+    Monitors, NewCounterGroup, NewMeter, Timestamp, TopperRecord, Vote,
+};
+
+/// The test group's GUID.
+pub const GROUP: Guid = Guid::from_u128(0x7E57C0DE_0000_4000_8000_000000000001);
+
+struct Feeder {
+    host: HostHandle,
+}
+
+impl FlowMonitor for Feeder {
+    fn subscription(&self) -> FlowSubscription {
+        FlowSubscription::ip_flows().new_flow()
+    }
+    fn on_new_flow(&mut self, flow: &FlowRecord<'_>) {
+        let key = format!("port-{}", flow.z_port);
+        let bytes = (flow.az_bytes + flow.za_bytes) as i64;
+        self.host
+            .update_counter(GROUP, &key, 0, 1)
+            .expect("update_counter");
+        self.host
+            .update_counter(GROUP, &key, 1, bytes)
+            .expect("update_counter");
+    }
+}
+
+struct Watcher {
+    name: String,
+    drop_key: Option<String>,
+    override_key: Option<String>,
+    log: BufWriter<File>,
+}
+
+impl CounterGroupMonitor for Watcher {
+    fn subscription(&self) -> CounterSubscription {
+        CounterSubscription::name_match(&self.name)
+            .flush()
+            .filter()
+            .toppers()
+    }
+    fn flush_filter(
+        &mut self,
+        _group: &CounterGroupRef<'_>,
+        _ts: Timestamp,
+        key: &CounterRecord<'_>,
+        overrides: &mut [i64],
+    ) -> Vote {
+        if self.override_key.as_deref() == Some(key.key()) {
+            overrides[1] = 7;
+        }
+        if self.drop_key.as_deref() == Some(key.key()) {
+            Vote::Drop
+        } else {
+            Vote::Abstain
+        }
+    }
+    fn on_flush(&mut self, group: &CounterGroupRef<'_>, ts: Timestamp, key: &CounterRecord<'_>) {
+        let values: Vec<String> = key.values().iter().map(i64::to_string).collect();
+        let _ = writeln!(
+            self.log,
+            "{} {} {} {}",
+            group.name(),
+            ts.secs,
+            key.key(),
+            values.join(" ")
+        );
+    }
+    fn on_topper_flush(
+        &mut self,
+        group: &CounterGroupRef<'_>,
+        _ts: Timestamp,
+        e: &TopperRecord<'_>,
+    ) {
+        let _ = writeln!(
+            self.log,
+            "topper {} {} {} {} {}",
+            group.name(),
+            e.meter,
+            e.rank,
+            e.key(),
+            e.value
+        );
+    }
+}
+
+fn new_instance(config: &Config, host: HostHandle) -> Result<Monitors, String> {
+    config
+        .deny_unknown(&["name", "drop_key", "override_key"])
+        .map_err(|e| e.to_string())?;
+    let meters = [
+        NewMeter::new(MeterType::Counter, 5, "new flows", "flows"),
+        NewMeter::new(MeterType::Counter, 0, "bytes seen", "bytes"),
+    ];
+    host.register_counter_group(&NewCounterGroup {
+        guid: GROUP,
+        name: "Test Ports".into(),
+        description: "flows by server port, fed by cgkit".into(),
+        topper_bucket_secs: 0,
+        meters: meters.as_slice().into(),
+        ext: weir_plugin_api::abi::ext::Extensions::NONE,
+    })
+    .map_err(|e| format!("register_counter_group: {e}"))?;
+    let path = host
+        .output_dir()
+        .join(format!("cgkit.{}.log", host.instance_id()));
+    let log = File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(Monitors::new()
+        .flow(Feeder { host: host.clone() })
+        .counter_group(Watcher {
+            name: config.str("name").unwrap_or_else(|| "test ports".into()),
+            drop_key: config.str("drop_key"),
+            override_key: config.str("override_key"),
+            log: BufWriter::new(log),
+        }))
+}
+
+export_plugin! {
+    name: "cgkit",
+    description: "test plugin: a counter group of its own, fed and watched",
+    monitors: [Flow, CounterGroup],
+    requires: "1.1",
+    constructor: new_instance,
+}
