@@ -18,10 +18,20 @@ use serde_json::Value;
 const GROUP: &str = "Test Ports";
 
 fn cgkit_run(capture: &str, config: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    cgkit_run_with(capture, config, &[])
+}
+
+fn cgkit_run_with(
+    capture: &str,
+    config: &str,
+    extra: &[&str],
+) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempdir();
     let out = dir.path().join("out");
     let plugin = format!("{}:{config}", plugin("cgkit").display());
-    let run = run_on(&[pcap(capture)], &out, &["--plugin".into(), plugin]);
+    let mut args: Vec<String> = vec!["--plugin".into(), plugin];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let run = run_on(&[pcap(capture)], &out, &args);
     expect_code(&run, 0);
     (dir, out)
 }
@@ -160,4 +170,53 @@ fn a_subscription_matching_no_group_stops_the_run_with_the_names() {
     assert!(
         !out.join("counters.ndjson").exists() || ndjson(&out.join("counters.ndjson")).is_empty()
     );
+}
+
+/// A flow tracker's top K equals the K largest UDP flows by bytes that the
+/// test ranks itself from `flows.ndjson` (one interval and one tracker
+/// bucket of a day: web-browse-2013 lies within one UTC day).
+#[test]
+fn a_flow_tracker_keeps_the_top_k_of_its_bucket() {
+    let (_d, out) = cgkit_run_with(
+        "web-browse-2013.pcap",
+        "tracker_bucket=86400,tracker_count=4",
+        &["--interval", "86400"],
+    );
+    let mut udp: Vec<(i64, String)> = ndjson(&out.join("flows.ndjson"))
+        .iter()
+        .filter(|f| f["proto"] == 17)
+        .map(|f| {
+            (
+                f["az_bytes"].as_i64().unwrap() + f["za_bytes"].as_i64().unwrap(),
+                f["flow_id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(udp.len() > 10, "web-browse-2013 has many UDP flows");
+    udp.sort_by_key(|u| std::cmp::Reverse(u.0));
+    let lines = ndjson(&out.join("flowtrackers.ndjson"));
+    let got: Vec<(i64, String)> = lines
+        .iter()
+        .map(|l| {
+            (
+                l["metric"].as_i64().unwrap(),
+                l["flow_id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(got.len(), 4);
+    assert_eq!(
+        got.iter().map(|g| g.0).collect::<Vec<_>>(),
+        udp[..4].iter().map(|u| u.0).collect::<Vec<_>>()
+    );
+    for (l, rank) in lines.iter().zip(1..) {
+        assert_eq!(l["rank"], rank);
+        assert_eq!(l["tracker"], "Big UDP flows");
+        assert_eq!(l["plugin"], "cgkit#0");
+        assert_eq!(l["bucket"], 86400);
+        let id = l["flow_id"].as_str().unwrap();
+        assert!(udp
+            .iter()
+            .any(|(b, f)| f == id && *b == l["metric"].as_i64().unwrap()));
+    }
 }

@@ -10,15 +10,42 @@
 //!   writes every `on_flush` as `<group> <ts> <key> <values...>` and every
 //!   `on_topper_flush` as `topper <group> <meter> <rank> <key> <value>` to
 //!   `DIR/cgkit.<instance>.log`.
+//! - Its flow tracker "Big UDP flows" ranks UDP flows by bytes (config
+//!   `tracker_bucket`, seconds, default 300; `tracker_count`, default 3).
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 
 use weir_plugin_api::{
     export_plugin, Config, CounterGroupMonitor, CounterGroupRef, CounterRecord,
-    CounterSubscription, FlowMonitor, FlowRecord, FlowSubscription, Guid, HostHandle, MeterType,
-    Monitors, NewCounterGroup, NewMeter, Timestamp, TopperRecord, Vote,
+    CounterSubscription, FlowMonitor, FlowRecord, FlowSubscription, FlowTracker, FlowTrackerInfo,
+    Guid, HostHandle, MeterType, Monitors, NewCounterGroup, NewMeter, Timestamp, TopperRecord,
+    Vote,
 };
+
+struct BigUdp {
+    bucket: u32,
+    count: u32,
+}
+
+impl FlowTracker for BigUdp {
+    fn info(&self) -> FlowTrackerInfo {
+        FlowTrackerInfo {
+            name: "Big UDP flows".into(),
+            description: "UDP flows by bytes".into(),
+            bucket_secs: self.bucket,
+            count: self.count,
+            metronome: false,
+        }
+    }
+    fn metric(&mut self, flow: &FlowRecord<'_>) -> i64 {
+        if flow.proto == 17 {
+            (flow.az_bytes + flow.za_bytes) as i64
+        } else {
+            0
+        }
+    }
+}
 
 /// The test group's GUID.
 pub const GROUP: Guid = Guid::from_u128(0x7E57C0DE_0000_4000_8000_000000000001);
@@ -104,7 +131,13 @@ impl CounterGroupMonitor for Watcher {
 
 fn new_instance(config: &Config, host: HostHandle) -> Result<Monitors, String> {
     config
-        .deny_unknown(&["name", "drop_key", "override_key"])
+        .deny_unknown(&[
+            "name",
+            "drop_key",
+            "override_key",
+            "tracker_bucket",
+            "tracker_count",
+        ])
         .map_err(|e| e.to_string())?;
     let meters = [
         NewMeter::new(MeterType::Counter, 5, "new flows", "flows"),
@@ -123,7 +156,19 @@ fn new_instance(config: &Config, host: HostHandle) -> Result<Monitors, String> {
         .output_dir()
         .join(format!("cgkit.{}.log", host.instance_id()));
     let log = File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let number = |key: &str, default: u64| -> Result<u32, String> {
+        let n = config
+            .u64(key)
+            .map_err(|e| e.to_string())?
+            .unwrap_or(default);
+        u32::try_from(n).map_err(|_| format!("{key}: too large"))
+    };
+    let tracker = BigUdp {
+        bucket: number("tracker_bucket", 300)?,
+        count: number("tracker_count", 3)?,
+    };
     Ok(Monitors::new()
+        .flow_tracker(tracker)
         .flow(Feeder { host: host.clone() })
         .counter_group(Watcher {
             name: config.str("name").unwrap_or_else(|| "test ports".into()),
@@ -136,7 +181,7 @@ fn new_instance(config: &Config, host: HostHandle) -> Result<Monitors, String> {
 export_plugin! {
     name: "cgkit",
     description: "test plugin: a counter group of its own, fed and watched",
-    monitors: [Flow, CounterGroup],
+    monitors: [Flow, CounterGroup, FlowTracker],
     requires: "1.1",
     constructor: new_instance,
 }
