@@ -98,7 +98,9 @@ fn a_plugin_group_fed_by_update_counter_is_seen_filtered_and_overridden() {
     let log = std::fs::read_to_string(out.join("cgkit.0.log")).unwrap();
     let flushed: Vec<String> = log
         .lines()
-        .filter(|l| !l.starts_with("topper "))
+        .filter(|l| {
+            !l.starts_with("topper ") && !l.starts_with("update ") && !l.starts_with("newkey ")
+        })
         .map(String::from)
         .collect();
     let written: Vec<String> = rows
@@ -219,4 +221,49 @@ fn a_flow_tracker_keeps_the_top_k_of_its_bucket() {
             .iter()
             .any(|(b, f)| f == id && *b == l["metric"].as_i64().unwrap()));
     }
+}
+
+/// Real-time updates: each key's `on_update` values grow within an interval
+/// and never pass what is flushed for it; every key written was announced
+/// once by `on_new_key` before its first update.
+#[test]
+fn real_time_updates_grow_toward_the_flushed_values_and_new_keys_come_first() {
+    let (_d, out) = cgkit_run("home-lan-mixed.pcap", "");
+    let log = std::fs::read_to_string(out.join("cgkit.0.log")).unwrap();
+    let mut announced = std::collections::BTreeSet::new();
+    let mut last: BTreeMap<String, i64> = BTreeMap::new();
+    let mut updates = 0;
+    for line in log.lines() {
+        let f: Vec<&str> = line.split(' ').collect();
+        match f[0] {
+            "newkey" => assert!(
+                announced.insert(f[4].to_string()),
+                "announced twice: {line}"
+            ),
+            "update" => {
+                let key = f[4].to_string();
+                assert!(announced.contains(&key), "update before newkey: {line}");
+                let v: i64 = f[5].parse().unwrap();
+                let prev = last.insert(key, v).unwrap_or(0);
+                assert!(v >= prev, "values grow within the interval: {line}");
+                updates += 1;
+            }
+            "Test" => {
+                // A flush line: `Test Ports <ts> <key> <values>`.
+                let key = f[3].to_string();
+                if key != "SYS:GROUP_TOTALS" {
+                    let flushed: i64 = f[4].parse().unwrap();
+                    let seen = last.remove(&key).unwrap_or(0);
+                    assert!(
+                        seen <= flushed,
+                        "update {seen} above flushed {flushed}: {line}"
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    assert!(updates > 20, "updates were delivered: {updates}");
+    let (_, by_key) = rows_by_key(&out);
+    assert!(by_key.keys().all(|k| announced.contains(k)));
 }

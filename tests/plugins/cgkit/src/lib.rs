@@ -8,8 +8,9 @@
 //!   default "test ports"), votes `Drop` on the key of config `drop_key`,
 //!   overrides meter 1 of the key of config `override_key` with 7, and
 //!   writes every `on_flush` as `<group> <ts> <key> <values...>` and every
-//!   `on_topper_flush` as `topper <group> <meter> <rank> <key> <value>` to
-//!   `DIR/cgkit.<instance>.log`.
+//!   `on_topper_flush` as `topper <group> <meter> <rank> <key> <value>`,
+//!   every `on_update` as `update <group> <ts> <key> <values...>` and every
+//!   `on_new_key` as `newkey <group> <ts> <key>` to `DIR/cgkit.<instance>.log`.
 //! - Its flow tracker "Big UDP flows" ranks UDP flows by bytes (config
 //!   `tracker_bucket`, seconds, default 300; `tracker_count`, default 3).
 
@@ -83,6 +84,8 @@ impl CounterGroupMonitor for Watcher {
             .flush()
             .filter()
             .toppers()
+            .update()
+            .new_key()
     }
     fn flush_filter(
         &mut self,
@@ -110,6 +113,20 @@ impl CounterGroupMonitor for Watcher {
             key.key(),
             values.join(" ")
         );
+    }
+    fn on_update(&mut self, group: &CounterGroupRef<'_>, ts: Timestamp, key: &CounterRecord<'_>) {
+        let values: Vec<String> = key.values().iter().map(i64::to_string).collect();
+        let _ = writeln!(
+            self.log,
+            "update {} {} {} {}",
+            group.name(),
+            ts.secs,
+            key.key(),
+            values.join(" ")
+        );
+    }
+    fn on_new_key(&mut self, group: &CounterGroupRef<'_>, ts: Timestamp, key: &str) {
+        let _ = writeln!(self.log, "newkey {} {} {key}", group.name(), ts.secs);
     }
     fn on_topper_flush(
         &mut self,
