@@ -97,6 +97,32 @@ fn subscriptions(plugin: super::LoadedPlugin, scratch: &Path) -> Result<Value, S
     if let Some(m) = &mut monitors.flow {
         subs.insert("flow".into(), flow_json(&m.subscription()?));
     }
+    if let Some(m) = &mut monitors.counter_group {
+        subs.insert("counter-group".into(), counter_json(&m.subscription()?));
+    }
+    if let Some(t) = &mut monitors.flow_tracker {
+        let i = t.info()?;
+        subs.insert(
+            "flow-tracker".into(),
+            json!({
+                "name": i.name.as_str(),
+                "description": i.description.as_str(),
+                "bucket_secs": if i.bucket_secs == 0 { 300 } else { i.bucket_secs },
+                "count": if i.count == 0 { 100 } else { i.count },
+                "metronome": i.metronome,
+            }),
+        );
+    }
+    let groups: Vec<String> = feedback
+        .counters
+        .names()
+        .iter()
+        .skip(crate::counters::Builtin::ALL.len())
+        .map(|(g, n)| format!("{n} {g}"))
+        .collect();
+    if !groups.is_empty() {
+        subs.insert("registers".into(), json!(groups));
+    }
     feedback.close();
     Ok(Value::Object(subs))
 }
@@ -132,6 +158,32 @@ fn flow_json(s: &FlowSubscription) -> Value {
     json!({ "session_group": group, "events": events, "flush_filter": s.filter })
 }
 
+fn counter_json(s: &weir_plugin_api::CounterSubscription) -> Value {
+    use weir_plugin_api::CounterEvents as C;
+    let names = [
+        (C::NEW_KEY, "new_key"),
+        (C::UPDATE, "update"),
+        (C::FLUSH, "flush"),
+        (C::FLUSH_FILTER, "flush_filter"),
+        (C::TOPPER_FLUSH, "topper_flush"),
+        (C::TOPPER_FILTER, "topper_filter"),
+        (C::METRONOME, "metronome"),
+    ];
+    let events: Vec<&str> = names
+        .iter()
+        .filter(|(e, _)| s.events.contains(*e))
+        .map(|(_, n)| *n)
+        .collect();
+    let guids: Vec<String> = s.guids.iter().map(|g| g.to_string()).collect();
+    let names_: Vec<&str> = s.name_match.iter().map(|n| n.as_str()).collect();
+    json!({
+        "guids": guids,
+        "name_match": names_,
+        "name_regex": s.name_regex.as_str(),
+        "events": events,
+    })
+}
+
 impl PluginReport {
     /// The report as text, one `key  value` line each.
     pub fn render(&self) -> String {
@@ -153,7 +205,11 @@ impl PluginReport {
         match (&self.subscriptions, &self.constructor_refused) {
             (Some(Value::Object(subs)), _) => {
                 for (kind, sub) in subs {
-                    line(&format!("{kind} listens"), &sub.to_string());
+                    if kind == "registers" {
+                        line("registers", &sub.to_string());
+                    } else {
+                        line(&format!("{kind} listens"), &sub.to_string());
+                    }
                 }
             }
             (_, Some(reason)) => line(

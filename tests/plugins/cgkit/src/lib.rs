@@ -6,7 +6,8 @@
 //!   meter 0 += 1, meter 1 += the flow's bytes so far.
 //! - Its counter-group monitor subscribes by name (`name` config key,
 //!   default "test ports"), votes `Drop` on the key of config `drop_key`,
-//!   overrides meter 1 of the key of config `override_key` with 7, and
+//!   overrides meter 1 of the key of config `override_key` with 7, votes
+//!   `Drop` on topper entries of the key of config `drop_topper`, and
 //!   writes every `on_flush` as `<group> <ts> <key> <values...>` and every
 //!   `on_topper_flush` as `topper <group> <meter> <rank> <key> <value>`,
 //!   every `on_update` as `update <group> <ts> <key> <values...>` and every
@@ -74,6 +75,7 @@ impl FlowMonitor for Feeder {
 struct Watcher {
     name: String,
     drop_key: Option<String>,
+    drop_topper: Option<String>,
     override_key: Option<String>,
     log: BufWriter<File>,
 }
@@ -86,6 +88,7 @@ impl CounterGroupMonitor for Watcher {
             .toppers()
             .update()
             .new_key()
+            .topper_filter()
     }
     fn flush_filter(
         &mut self,
@@ -113,6 +116,18 @@ impl CounterGroupMonitor for Watcher {
             key.key(),
             values.join(" ")
         );
+    }
+    fn topper_filter(
+        &mut self,
+        _group: &CounterGroupRef<'_>,
+        _ts: Timestamp,
+        entry: &TopperRecord<'_>,
+    ) -> Vote {
+        if self.drop_topper.as_deref() == Some(entry.key()) {
+            Vote::Drop
+        } else {
+            Vote::Abstain
+        }
     }
     fn on_update(&mut self, group: &CounterGroupRef<'_>, ts: Timestamp, key: &CounterRecord<'_>) {
         let values: Vec<String> = key.values().iter().map(i64::to_string).collect();
@@ -154,6 +169,7 @@ fn new_instance(config: &Config, host: HostHandle) -> Result<Monitors, String> {
             "override_key",
             "tracker_bucket",
             "tracker_count",
+            "drop_topper",
         ])
         .map_err(|e| e.to_string())?;
     let meters = [
@@ -190,6 +206,7 @@ fn new_instance(config: &Config, host: HostHandle) -> Result<Monitors, String> {
         .counter_group(Watcher {
             name: config.str("name").unwrap_or_else(|| "test ports".into()),
             drop_key: config.str("drop_key"),
+            drop_topper: config.str("drop_topper"),
             override_key: config.str("override_key"),
             log: BufWriter::new(log),
         }))
