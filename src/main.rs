@@ -7,6 +7,8 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
@@ -146,10 +148,34 @@ fn parse_plugin(arg: &str) -> Result<PluginSpec, String> {
     PluginSpec::parse(arg).map_err(|e| e.reason)
 }
 
+/// Exit status when a second SIGINT or SIGTERM arrives before the first
+/// one's clean stop is done (128 + SIGINT, as shells report).
+const EXIT_SECOND_SIGNAL: i32 = 130;
+
+/// SIGINT and SIGTERM raise the returned flag: the run stops reading,
+/// flushes everything, lets plugins drain and writes its summary. A second
+/// signal exits at once with [`EXIT_SECOND_SIGNAL`]. Registered first thing,
+/// so a signal during start-up (plugins loading) stops cleanly too.
+fn stop_on_signals() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        // The second registration exits when the flag is already up; the
+        // first raises it. (Order matters: signal-hook runs them in turn.)
+        let _ = signal_hook::flag::register_conditional_shutdown(
+            sig,
+            EXIT_SECOND_SIGNAL,
+            Arc::clone(&stop),
+        );
+        let _ = signal_hook::flag::register(sig, Arc::clone(&stop));
+    }
+    stop
+}
+
 fn main() -> ExitCode {
+    let stop = stop_on_signals();
     let cli = Cli::parse();
     match cli.command {
-        Command::Run(args) => run(args),
+        Command::Run(args) => run(args, stop),
         Command::Plugin(PluginCommand::Info(args)) => plugin_info(&args),
     }
 }
@@ -173,8 +199,8 @@ fn plugin_info(args: &PluginInfoArgs) -> ExitCode {
     }
 }
 
-fn run(args: RunArgs) -> ExitCode {
-    match execute(&args) {
+fn run(args: RunArgs, stop: Arc<AtomicBool>) -> ExitCode {
+    match execute(&args, stop) {
         Ok(summary) => {
             if !args.quiet {
                 say(&summary.render());
@@ -201,11 +227,12 @@ fn say(text: &str) {
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
-fn execute(args: &RunArgs) -> anyhow::Result<RunSummary> {
+fn execute(args: &RunArgs, stop: Arc<AtomicBool>) -> anyhow::Result<RunSummary> {
     // Every input is opened and its header checked before plugins start or
     // any packet is read, so a bad third file fails the run up front.
     let mut source = FileSource::open(&args.pcaps)?;
     let mut cfg = EngineConfig::new(&args.out);
+    cfg.stop = Some(stop);
     cfg.interval_secs = args.interval;
     cfg.idle_timeout_secs = args.idle_timeout;
     cfg.active_timeout_secs = args.active_timeout;

@@ -77,6 +77,10 @@ pub struct EngineConfig {
     pub max_keys: usize,
     /// Per-group options (`--counter-group`), applied in order.
     pub counter_groups: Vec<GroupOptions>,
+    /// Raised (by a signal handler, or any thread of an embedding program)
+    /// to stop reading: everything read so far is flushed, plugins drain,
+    /// and the run returns as at the end of its input. `None`: never.
+    pub stop: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl EngineConfig {
@@ -94,6 +98,7 @@ impl EngineConfig {
             home_nets: HomeNets::default(),
             max_keys: crate::counters::group::DEFAULT_MAX_KEYS,
             counter_groups: Vec::new(),
+            stop: None,
         }
     }
 
@@ -389,7 +394,7 @@ impl Engine {
             .spawn(move || coordinator.run())
             .map_err(|e| EngineError::Thread(e.to_string()))?;
 
-        let read = reader::read_all(source, cfg.interval_secs, worker_in);
+        let read = reader::read_all(source, cfg.interval_secs, worker_in, cfg.stop.as_deref());
         let mut summary = RunSummary {
             workers: n,
             packets: read.packets,
@@ -397,6 +402,7 @@ impl Engine {
             non_ip: read.non_ip,
             warnings: read.warnings,
             error: read.error,
+            stopped_early: read.stopped,
             ..RunSummary::default()
         };
 

@@ -8,6 +8,7 @@
 //! every worker sees the same markers at the same points of the stream.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crossbeam_channel::Sender;
 use weir_plugin_api::Timestamp;
@@ -40,6 +41,8 @@ pub struct ReadOutcome {
     pub first_ts: Option<Timestamp>,
     /// The stream clock at the end.
     pub clock: StreamClock,
+    /// Reading stopped early because the stop flag was raised (a signal).
+    pub stopped: bool,
 }
 
 /// Per-worker batches and the channels they go to.
@@ -75,10 +78,15 @@ impl Shards {
 /// Reads `source` to its end (or its first fatal error), feeding the workers
 /// behind `senders`, and ends with the `Eof` marker. Dropping the senders on
 /// return closes the workers' input.
+///
+/// When `stop` is raised (a signal), reading stops before the next packet:
+/// the end-of-input marker follows as usual, so everything read so far is
+/// flushed, exactly as at the end of a file.
 pub fn read_all(
     source: &mut dyn PacketSource,
     interval_secs: u64,
     senders: Vec<Sender<WorkerIn>>,
+    stop: Option<&AtomicBool>,
 ) -> ReadOutcome {
     let n = senders.len().max(1);
     let mut shards = Shards {
@@ -96,8 +104,13 @@ pub fn read_all(
         error: None,
         first_ts: None,
         clock: StreamClock::new(interval_secs),
+        stopped: false,
     };
     loop {
+        if stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
+            out.stopped = true;
+            break;
+        }
         let pkt = match source.next_item() {
             Ok(Some(SourceItem::Packet(p))) => p,
             Ok(Some(SourceItem::Warning(w))) => {

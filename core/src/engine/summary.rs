@@ -108,6 +108,9 @@ pub struct RunSummary {
     pub warnings: Vec<String>,
     /// A fatal problem that stopped reading early (everything read was still flushed).
     pub error: Option<String>,
+    /// Reading was stopped early (SIGINT, SIGTERM, or an embedder's stop
+    /// flag); everything read until then was flushed.
+    pub stopped_early: bool,
     /// Wall-clock duration of the run, seconds.
     pub elapsed_secs: f64,
 }
@@ -196,6 +199,13 @@ impl RunSummary {
         }
         if let Some(e) = &self.error {
             let _ = writeln!(s, "error          {e}");
+        }
+        if self.stopped_early {
+            let _ = writeln!(
+                s,
+                "stopped        early, by a signal, after {} packets: everything read was flushed",
+                self.packets
+            );
         }
         let _ = writeln!(
             s,
