@@ -223,9 +223,10 @@ fn a_flow_tracker_keeps_the_top_k_of_its_bucket() {
     }
 }
 
-/// Real-time updates: each key's `on_update` values grow within an interval
-/// and never pass what is flushed for it; every key written was announced
-/// once by `on_new_key` before its first update.
+/// Real-time updates: each key's `on_update` values grow within an
+/// interval, and the last before its flush has the flushed values (weir
+/// sends pending updates right before each flush); every key written was
+/// announced once by `on_new_key` before its first update.
 #[test]
 fn real_time_updates_grow_toward_the_flushed_values_and_new_keys_come_first() {
     let (_d, out) = cgkit_run("home-lan-mixed.pcap", "");
@@ -252,12 +253,10 @@ fn real_time_updates_grow_toward_the_flushed_values_and_new_keys_come_first() {
                 // A flush line: `Test Ports <ts> <key> <values>`.
                 let key = f[3].to_string();
                 if key != "SYS:GROUP_TOTALS" {
+                    // The last update before a key's flush has its final values.
                     let flushed: i64 = f[4].parse().unwrap();
-                    let seen = last.remove(&key).unwrap_or(0);
-                    assert!(
-                        seen <= flushed,
-                        "update {seen} above flushed {flushed}: {line}"
-                    );
+                    let seen = last.remove(&key);
+                    assert_eq!(seen, Some(flushed), "last update vs flush: {line}");
                 }
             }
             _ => {}

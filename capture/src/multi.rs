@@ -105,6 +105,14 @@ impl PacketSource for FileSource {
             Step::End => return Ok(None),
         }))
     }
+
+    fn origin(&self) -> Option<String> {
+        self.current_file().map(|f| f.path().display().to_string())
+    }
+
+    fn origin_id(&self) -> usize {
+        self.current
+    }
 }
 
 #[cfg(test)]

@@ -124,4 +124,16 @@ pub enum SourceError {
 pub trait PacketSource {
     /// The next frame or warning; `Ok(None)` at the end of all input.
     fn next_item(&mut self) -> Result<Option<SourceItem<'_>>, SourceError>;
+
+    /// Which input the last frame came from (a file's path), for messages
+    /// such as time going backwards; `None` when the source has one input.
+    fn origin(&self) -> Option<String> {
+        None
+    }
+
+    /// A number that changes when [`PacketSource::origin`] does (cheap to
+    /// ask per packet).
+    fn origin_id(&self) -> usize {
+        0
+    }
 }

@@ -71,6 +71,11 @@ pub struct Coordinator<W: Write> {
     pub interval_secs: u64,
 }
 
+/// The last microsecond before `end` (an interval's end).
+fn last_instant(end: Timestamp) -> Timestamp {
+    Timestamp::from_micros(end.as_micros().saturating_sub(1))
+}
+
 /// What the coordinator hands back when the workers are done.
 pub struct CoordinatorEnd {
     /// The instances (still running, their queues possibly not drained).
@@ -231,6 +236,15 @@ impl<W: Write> Coordinator<W> {
         // counter feedback lands in this interval on every run.
         self.barrier();
         apply_feedback(&mut self.counters, &self.counter_feedback);
+        // Real-time subscribers see every key's final values (and every new
+        // key) before its flush, whatever the ticks saw, stamped with the
+        // interval's last microsecond.
+        send_updates(
+            &mut self.counters,
+            &self.instances,
+            &self.tracked,
+            last_instant(ts),
+        );
         self.counters.flush_with(
             ts.secs,
             eof,
@@ -285,6 +299,13 @@ impl<W: Write> Coordinator<W> {
             // later, while the plugins can still see it.
             self.barrier();
             if apply_feedback(&mut self.counters, &self.counter_feedback) > 0 {
+                let next = Timestamp::from_secs(ts.secs + self.interval_secs);
+                send_updates(
+                    &mut self.counters,
+                    &self.instances,
+                    &self.tracked,
+                    last_instant(next),
+                );
                 self.counters.flush_with(
                     ts.secs + self.interval_secs,
                     true,

@@ -403,6 +403,9 @@ impl Engine {
             warnings: read.warnings,
             error: read.error,
             stopped_early: read.stopped,
+            packets_behind_clock: read.backwards.packets,
+            clock_warnings: read.clock_warnings,
+            max_behind_clock_secs: read.backwards.max_behind_us as f64 / 1e6,
             ..RunSummary::default()
         };
 

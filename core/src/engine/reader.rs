@@ -35,6 +35,9 @@ pub struct ReadOutcome {
     pub decode_errors: BTreeMap<&'static str, u64>,
     /// Non-fatal input problems, in order.
     pub warnings: Vec<String>,
+    /// Time going backwards, one line per input (nothing is lost: these do
+    /// not make the run end "with warnings").
+    pub clock_warnings: Vec<String>,
     /// The fatal input error that stopped reading, if any.
     pub error: Option<String>,
     /// Earliest packet time (capinfos' "first packet time").
@@ -43,6 +46,40 @@ pub struct ReadOutcome {
     pub clock: StreamClock,
     /// Reading stopped early because the stop flag was raised (a signal).
     pub stopped: bool,
+    /// Packets older than the stream clock when read, and how far behind
+    /// the worst was (µs). They count where the clock is.
+    pub backwards: Backwards,
+}
+
+/// Time going backwards: packets older than the stream clock.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Backwards {
+    /// Packets.
+    pub packets: u64,
+    /// The largest lag, microseconds.
+    pub max_behind_us: u64,
+}
+
+impl Backwards {
+    fn add(&mut self, behind_us: u64) {
+        self.packets += 1;
+        self.max_behind_us = self.max_behind_us.max(behind_us);
+    }
+}
+
+/// Ends a file's count of backward packets with its one warning.
+fn backwards_warning(origin: Option<String>, b: Backwards, out: &mut ReadOutcome) {
+    if b.packets == 0 {
+        return;
+    }
+    let w = format!(
+        "{}: {} packets older than the stream clock (up to {:.6} s behind); they count in the interval the clock is in",
+        origin.unwrap_or_else(|| "input".into()),
+        b.packets,
+        b.max_behind_us as f64 / 1e6
+    );
+    crate::diag::line(format_args!("weir: warning: {w}"));
+    out.clock_warnings.push(w);
 }
 
 /// Per-worker batches and the channels they go to.
@@ -101,11 +138,17 @@ pub fn read_all(
         non_ip: 0,
         decode_errors: BTreeMap::new(),
         warnings: Vec::new(),
+        clock_warnings: Vec::new(),
         error: None,
         first_ts: None,
         clock: StreamClock::new(interval_secs),
         stopped: false,
+        backwards: Backwards::default(),
     };
+    // Backward packets of the current input, and its id.
+    let mut file_backwards = Backwards::default();
+    let mut file_id = source.origin_id();
+    let mut file_name = source.origin();
     loop {
         if stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
             out.stopped = true;
@@ -126,6 +169,11 @@ pub fn read_all(
         };
         out.packets += 1;
         out.bytes += u64::from(pkt.wire_len);
+        let behind = out
+            .clock
+            .now()
+            .filter(|now| pkt.ts < *now)
+            .map(|now| now.as_micros() - pkt.ts.as_micros());
         if out.first_ts.is_none_or(|t| pkt.ts < t) {
             out.first_ts = Some(pkt.ts);
         }
@@ -162,7 +210,19 @@ pub fn read_all(
             now_sec: out.clock.now_secs(),
         };
         shards.push(worker, job);
+        if let Some(us) = behind {
+            let id = source.origin_id();
+            if id != file_id {
+                backwards_warning(file_name.take(), file_backwards, &mut out);
+                file_backwards = Backwards::default();
+                file_id = id;
+                file_name = source.origin();
+            }
+            file_backwards.add(us);
+            out.backwards.add(us);
+        }
     }
+    backwards_warning(file_name, file_backwards, &mut out);
     shards.marker(Marker::Eof {
         end_sec: out.clock.final_boundary().unwrap_or(0),
     });

@@ -108,6 +108,14 @@ pub struct RunSummary {
     pub warnings: Vec<String>,
     /// A fatal problem that stopped reading early (everything read was still flushed).
     pub error: Option<String>,
+    /// Packets older than the stream clock when read (time going backwards:
+    /// a later file older than an earlier one, reordered packets).
+    pub packets_behind_clock: u64,
+    /// How far behind the clock the worst of them was, seconds.
+    pub max_behind_clock_secs: f64,
+    /// One line per input that had such packets (they lose nothing, so they
+    /// do not make the run end "with warnings").
+    pub clock_warnings: Vec<String>,
     /// Reading was stopped early (SIGINT, SIGTERM, or an embedder's stop
     /// flag); everything read until then was flushed.
     pub stopped_early: bool,
@@ -194,7 +202,7 @@ impl RunSummary {
                 let _ = writeln!(s, "  error        {e}");
             }
         }
-        for w in &self.warnings {
+        for w in self.warnings.iter().chain(&self.clock_warnings) {
             let _ = writeln!(s, "warning        {w}");
         }
         if let Some(e) = &self.error {

@@ -1,5 +1,11 @@
 //! weir plugin `skeleton`: every monitor type that exists, subscribed to
 //! everything, doing nothing. Copy this crate to start a plugin.
+//!
+//! It returns an engine monitor and a flow monitor (API 1.0), and a
+//! counter-group monitor on every group (`CounterSubscription::everything()`)
+//! and a flow tracker named "skeleton" whose metric is always 0 (API 1.1).
+//! Every callback is a no-op; the flush filters abstain and
+//! `on_begin_topper_flush` returns true. It takes no configuration keys.
 
 use weir_plugin_api::{
     export_plugin, Config, CounterGroupMonitor, CounterGroupRef, CounterRecord,
@@ -138,4 +144,99 @@ export_plugin! {
     description: "every monitor type, subscribed to everything, doing nothing",
     monitors: [Engine, Flow, CounterGroup, FlowTracker],
     constructor: new_instance,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use weir_plugin_api::abi::ext::Extensions;
+    use weir_plugin_api::testing::{self, flow_record, RecordingHost};
+    use weir_plugin_api::{guid, MeterType, MonitorKind, KEEP_METER};
+
+    const ALL_KINDS: [MonitorKind; 4] = [
+        MonitorKind::Engine,
+        MonitorKind::Flow,
+        MonitorKind::CounterGroup,
+        MonitorKind::FlowTracker,
+    ];
+
+    #[test]
+    fn returns_every_monitor_kind_subscribed_to_everything() {
+        let host = RecordingHost::new();
+        let mut m = testing::construct("", &host, &ALL_KINDS, new_instance).unwrap();
+        let engine = m.engine.as_mut().unwrap().subscription().unwrap();
+        assert_eq!(engine, EngineSubscription::everything());
+        let flows = m.flow.as_mut().unwrap().subscription().unwrap();
+        assert_eq!(flows, FlowSubscription::everything());
+        let counters = m.counter_group.as_mut().unwrap().subscription().unwrap();
+        assert_eq!(counters, CounterSubscription::everything());
+        let tracker = m.flow_tracker.as_mut().unwrap();
+        assert_eq!(tracker.info().unwrap().name.as_str(), "skeleton");
+        let f = flow_record("F", 6, ("10.0.0.1", 40000), ("10.0.0.2", 80));
+        assert_eq!(tracker.metric(&f).unwrap(), 0);
+        assert!(host.calls().is_empty());
+    }
+
+    #[test]
+    fn counter_callbacks_do_nothing_and_vote_nothing() {
+        let kinds = [MeterType::Counter, MeterType::RateCounter];
+        let group = CounterGroupRef {
+            guid: guid::CG_HOSTS,
+            name: "Hosts".into(),
+            interval_secs: 60,
+            topper_bucket_secs: 300,
+            meter_kinds: kinds.as_slice().into(),
+            ext: Extensions::NONE,
+        };
+        let values = [10, 20];
+        let key = CounterRecord {
+            key: "C0.A8.01.04".into(),
+            label: "192.168.1.4".into(),
+            values: values.as_slice().into(),
+            ext: Extensions::NONE,
+        };
+        let entry = TopperRecord {
+            meter: 1,
+            rank: 1,
+            key: "C0.A8.01.04".into(),
+            label: "192.168.1.4".into(),
+            value: 20,
+            ext: Extensions::NONE,
+        };
+        let host = RecordingHost::new();
+        let mut m = SkeletonCounters {
+            _host: host.handle(),
+        };
+        let ts = Timestamp::from_secs(1_427_726_700);
+        let mut overrides = [KEEP_METER; 2];
+        assert_eq!(
+            m.flush_filter(&group, ts, &key, &mut overrides),
+            Vote::Abstain
+        );
+        assert_eq!(overrides, [KEEP_METER; 2], "no meter replaced");
+        assert!(m.on_begin_topper_flush(&group, ts, 1));
+        assert_eq!(m.topper_filter(&group, ts, &entry), Vote::Abstain);
+        m.on_new_key(&group, ts, key.key());
+        m.on_update(&group, ts, &key);
+        m.on_begin_flush(&group, ts);
+        m.on_flush(&group, ts, &key);
+        m.on_end_flush(&group, ts);
+        m.on_topper_flush(&group, ts, &entry);
+        m.on_end_topper_flush(&group, ts, 1);
+        m.on_metronome(ts, 1, 1);
+        assert!(host.calls().is_empty());
+    }
+
+    #[test]
+    fn any_config_key_is_refused() {
+        let err = testing::construct(
+            r#"{"x":"1"}"#,
+            &RecordingHost::new(),
+            &ALL_KINDS,
+            new_instance,
+        )
+        .err()
+        .unwrap();
+        assert!(err.starts_with(r#"unknown key "x""#), "{err}");
+    }
 }
