@@ -27,6 +27,14 @@ pub enum LinkType {
     RawIpv4,
     /// Raw IPv6 only (LINKTYPE_IPV6 = 229).
     RawIpv6,
+    /// BSD loopback, address family in host byte order (LINKTYPE_NULL = 0).
+    Null,
+    /// OpenBSD loopback, address family in network byte order (LINKTYPE_LOOP = 108).
+    Loop,
+    /// Linux cooked capture v2, 20-byte pseudo header (LINKTYPE_LINUX_SLL2 = 276).
+    LinuxSll2,
+    /// PPP, with or without HDLC-like framing (LINKTYPE_PPP = 9).
+    Ppp,
     /// Any other link type, by its LINKTYPE number.
     Other(u32),
 }
@@ -35,8 +43,12 @@ impl LinkType {
     /// Maps a pcap/pcapng LINKTYPE (or platform DLT) number to a [`LinkType`].
     pub fn from_linktype(value: u32) -> LinkType {
         match value {
+            0 => LinkType::Null,
             1 => LinkType::Ethernet,
+            9 => LinkType::Ppp,
+            108 => LinkType::Loop,
             113 => LinkType::LinuxSll,
+            276 => LinkType::LinuxSll2,
             101 | 12 | 14 => LinkType::RawIp,
             228 => LinkType::RawIpv4,
             229 => LinkType::RawIpv6,

@@ -11,12 +11,16 @@ fuzz_target!(|data: &[u8]| {
     let Some((&selector, frame)) = data.split_first() else {
         return;
     };
-    let link = match selector % 6 {
+    let link = match selector % 10 {
         0 => LinkType::Ethernet,
         1 => LinkType::LinuxSll,
         2 => LinkType::RawIp,
         3 => LinkType::RawIpv4,
         4 => LinkType::RawIpv6,
+        5 => LinkType::Null,
+        6 => LinkType::Loop,
+        7 => LinkType::LinuxSll2,
+        8 => LinkType::Ppp,
         _ => LinkType::Other(u32::from(selector)),
     };
     let (facts, framed) = decode_frame(link, frame);

@@ -22,7 +22,10 @@ pub mod ethernet;
 pub mod icmp;
 pub mod ipv4;
 pub mod ipv6;
+pub mod null;
+pub mod ppp;
 pub mod sll;
+pub mod sll2;
 pub mod tcp;
 pub mod udp;
 
@@ -169,6 +172,12 @@ pub enum DecodeError {
     VlanTruncated,
     /// Shorter than a Linux cooked (SLL) header.
     SllTruncated,
+    /// Shorter than a Linux cooked v2 (SLL2) header.
+    Sll2Truncated,
+    /// Shorter than a BSD loopback (NULL/LOOP) header.
+    NullTruncated,
+    /// A PPP frame without its protocol field.
+    PppTruncated,
     /// Raw IP frame whose version nibble is neither 4 nor 6.
     BadIpVersion,
     /// IPv4 header cut short.
@@ -197,6 +206,9 @@ impl DecodeError {
             DecodeError::EthernetTruncated => "ethernet.truncated",
             DecodeError::VlanTruncated => "vlan.truncated",
             DecodeError::SllTruncated => "sll.truncated",
+            DecodeError::Sll2Truncated => "sll2.truncated",
+            DecodeError::NullTruncated => "null.truncated",
+            DecodeError::PppTruncated => "ppp.truncated",
             DecodeError::BadIpVersion => "ip.bad_version",
             DecodeError::Ipv4Truncated => "ipv4.truncated",
             DecodeError::Ipv4BadHeader => "ipv4.bad_header",
@@ -281,6 +293,34 @@ fn decode_into(
         },
         LinkType::RawIpv4 => (frame, 0, ethernet::ethertype::IPV4),
         LinkType::RawIpv6 => (frame, 0, ethernet::ethertype::IPV6),
+        LinkType::Null | LinkType::Loop => {
+            let lo = if link == LinkType::Null {
+                null::Packet::new_null(frame)?
+            } else {
+                null::Packet::new_loop(frame)?
+            };
+            let ethertype = match lo.family() {
+                null::Family::Ipv4 => ethernet::ethertype::IPV4,
+                null::Family::Ipv6 => ethernet::ethertype::IPV6,
+                // Not IP (an unknown family): counted as non-IP.
+                null::Family::Other(_) => 0,
+            };
+            (lo.payload(), null::HEADER_LEN, ethertype)
+        }
+        LinkType::LinuxSll2 => {
+            let sll = sll2::Packet::new_checked(frame)?;
+            (sll.payload(), sll2::HEADER_LEN, sll.protocol())
+        }
+        LinkType::Ppp => {
+            let p = ppp::Packet::new_checked(frame)?;
+            let ethertype = match p.protocol() {
+                ppp::protocol::IPV4 => ethernet::ethertype::IPV4,
+                ppp::protocol::IPV6 => ethernet::ethertype::IPV6,
+                // LCP, IPCP, ...: not IP.
+                _ => 0,
+            };
+            (p.payload(), p.header_len(), ethertype)
+        }
         LinkType::Other(_) => return Err(DecodeError::UnsupportedLinkType),
     };
     // Any number of VLAN tags; the first two ids are kept.
