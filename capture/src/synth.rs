@@ -5,12 +5,14 @@
 //! [`FrameSpec`] and the shorthands [`tcp_v4`], [`udp_v4`], [`tcp_v6`] and
 //! [`udp_v6`] build single Ethernet frames with correct IPv4 header and
 //! TCP/UDP checksums; [`with_vlans`] adds 802.1Q tags; [`Conversation`],
-//! [`tcp_session`] and [`udp_exchange`] script whole exchanges; and
+//! [`tcp_session`] and [`udp_exchange`] script whole exchanges; [`tunnel`]
+//! wraps frames in VXLAN, Geneve, GRE, IP in IP, MPLS or PPPoE; and
 //! [`write_frames`] stores the result with a [`PcapWriter`].
 
 pub mod checksum;
 mod conversation;
 mod frame;
+pub mod tunnel;
 
 use std::io::{self, Write};
 

@@ -1,10 +1,11 @@
 //! Arbitrary bytes through the decoder, for every link type: it must never
 //! panic, a decoded summary must stay inside the frame, and the link facts
-//! must agree with the summary.
+//! must agree with the summary. Then through every tunnel layer the frame
+//! carries (`decode_carried`, up to `MAX_DEPTH`), each inside the frame too.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use weir_core::decode::{decode, decode_frame};
+use weir_core::decode::{decode, decode_carried, decode_frame, tunnel::MAX_DEPTH};
 use weir_core::source::LinkType;
 
 fuzz_target!(|data: &[u8]| {
@@ -29,9 +30,19 @@ fuzz_target!(|data: &[u8]| {
     if facts.src_mac.is_some() {
         assert!(frame.len() >= 14 && link == LinkType::Ethernet);
     }
-    if let Ok(Some(d)) = plain {
+    let Ok(Some(mut d)) = plain else {
+        return;
+    };
+    for _ in 0..=MAX_DEPTH {
         let end = d.payload_offset as usize + d.payload_len as usize;
         assert!(end <= frame.len(), "payload past the frame: {d:?}");
         assert!(d.vlan_count <= 2);
+        match decode_carried(frame, &d) {
+            Some(Ok(Some(inner))) => {
+                assert!(inner.outer.is_some(), "an inner packet names its outer header");
+                d = inner;
+            }
+            _ => break,
+        }
     }
 });

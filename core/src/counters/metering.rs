@@ -213,14 +213,24 @@ impl Meters {
         row[layer::ACTIVE_FLOWS] += open_delta;
         row[layer::NEW_FLOWS] += opened;
 
-        for &vlan in &key.vlan[..usize::from(key.vlan_count.min(2))] {
-            self.table(Builtin::Vlan).row(BinKey::u16(vlan))[layer::BYTES] += bytes;
+        // An inner flow's frames are already in its outer flow: what
+        // counts frames (VLANs, the Aggregates meters of bytes) counts them
+        // there, once. Hosts, apps and protocols count every layer, as
+        // tshark's endpoint and protocol tables do.
+        let inner = key.is_inner();
+        if !inner {
+            for &vlan in &key.vlan[..usize::from(key.vlan_count.min(2))] {
+                self.table(Builtin::Vlan).row(BinKey::u16(vlan))[layer::BYTES] += bytes;
+            }
         }
 
         let agg = self.table(Builtin::Aggregates);
         {
             let total = agg.row(BinKey::byte(aggregate::KEY_TOTAL));
             total[aggregate::ACTIVE_SESSIONS] += open_delta;
+            if inner {
+                return;
+            }
             for (dst, b) in [(&key.z_ip, az_b), (&key.a_ip, za_b)] {
                 total[l3_class(version, dst)] += b;
             }

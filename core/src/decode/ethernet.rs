@@ -23,6 +23,12 @@ pub mod ethertype {
     pub const QINQ: u16 = 0x88A8;
     /// Pre-standard QinQ service tag.
     pub const QINQ_LEGACY: u16 = 0x9100;
+    /// MPLS unicast label stack (RFC 3032).
+    pub const MPLS_UNICAST: u16 = 0x8847;
+    /// MPLS multicast label stack (RFC 5332).
+    pub const MPLS_MULTICAST: u16 = 0x8848;
+    /// PPPoE session stage (RFC 2516).
+    pub const PPPOE_SESSION: u16 = 0x8864;
     /// Values below this are IEEE 802.3 length fields (an LLC header
     /// follows), not EtherTypes.
     pub const MIN_ETHERTYPE: u16 = 0x0600;

@@ -19,15 +19,23 @@
 use crate::source::LinkType;
 
 pub mod ethernet;
+pub mod geneve;
+pub mod gre;
 pub mod icmp;
 pub mod ipv4;
 pub mod ipv6;
+pub mod mpls;
 pub mod null;
 pub mod ppp;
+pub mod pppoe;
 pub mod sll;
 pub mod sll2;
 pub mod tcp;
+pub mod tunnel;
 pub mod udp;
+pub mod vxlan;
+
+pub use tunnel::{decode_carried, Encap, OuterIp, TunnelKind};
 
 /// Byte-range types shared by the per-protocol `field` modules (smoltcp's
 /// `wire::field`).
@@ -61,10 +69,14 @@ pub mod ip_proto {
     pub const HOP_BY_HOP: u8 = 0;
     /// Internet Control Message Protocol (IPv4).
     pub const ICMP: u8 = 1;
+    /// IPv4 in IP (RFC 2003).
+    pub const IPV4_IN_IP: u8 = 4;
     /// Transmission Control Protocol.
     pub const TCP: u8 = 6;
     /// User Datagram Protocol.
     pub const UDP: u8 = 17;
+    /// IPv6 in IP (RFC 4213).
+    pub const IPV6_IN_IP: u8 = 41;
     /// IPv6 routing extension header.
     pub const ROUTING: u8 = 43;
     /// IPv6 fragment extension header.
@@ -158,6 +170,13 @@ pub struct Decoded {
     pub icmp_type: u8,
     /// ICMP/ICMPv6 code (0 otherwise).
     pub icmp_code: u8,
+    /// The tunnel this IP header came through: an IP tunnel (set by
+    /// [`decode_carried`]) or a link-layer shim (MPLS, PPPoE) read on the
+    /// way to it. [`Encap::NONE`] for plain traffic.
+    pub encap: Encap,
+    /// The enclosing IP header's addresses, for a packet that came out of
+    /// an IP tunnel ([`decode_carried`]); `None` otherwise.
+    pub outer: Option<OuterIp>,
 }
 
 /// Why a frame could not be decoded. Each variant names the layer.
@@ -196,6 +215,18 @@ pub enum DecodeError {
     UdpTruncated,
     /// ICMP/ICMPv6 header cut short.
     IcmpTruncated,
+    /// GRE header cut short (its optional fields included).
+    GreTruncated,
+    /// VXLAN header cut short.
+    VxlanTruncated,
+    /// Geneve header cut short (its options included).
+    GeneveTruncated,
+    /// MPLS label stack cut short, or without a bottom entry within 16.
+    MplsTruncated,
+    /// PPPoE session header cut short.
+    PppoeTruncated,
+    /// PPPoE session header not of version 1, type 1.
+    PppoeBadHeader,
 }
 
 impl DecodeError {
@@ -218,6 +249,12 @@ impl DecodeError {
             DecodeError::TcpBadOffset => "tcp.bad_offset",
             DecodeError::UdpTruncated => "udp.truncated",
             DecodeError::IcmpTruncated => "icmp.truncated",
+            DecodeError::GreTruncated => "gre.truncated",
+            DecodeError::VxlanTruncated => "vxlan.truncated",
+            DecodeError::GeneveTruncated => "geneve.truncated",
+            DecodeError::MplsTruncated => "mpls.truncated",
+            DecodeError::PppoeTruncated => "pppoe.truncated",
+            DecodeError::PppoeBadHeader => "pppoe.bad_header",
         }
     }
 }
@@ -273,9 +310,27 @@ fn decode_into(
     frame: &[u8],
     facts: &mut LinkFacts,
 ) -> Result<Option<Decoded>, DecodeError> {
-    // The link layer gives the bytes after its header, their offset in the
-    // frame and what they hold, as an EtherType (raw IP links included).
-    let (mut data, mut base, mut ethertype) = match link {
+    decode_from(Start::Link(link), frame, facts)
+}
+
+/// Where a walk of [`decode_from`] starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Start {
+    /// A frame of this link type.
+    Link(LinkType),
+    /// Bytes that hold what this EtherType announces (a tunnel payload).
+    EtherType(u16),
+}
+
+/// The bytes after a link header, their offset in the frame and what they
+/// hold, as an EtherType (raw IP links included).
+#[inline(always)]
+fn link_header<'a>(
+    link: LinkType,
+    frame: &'a [u8],
+    facts: &mut LinkFacts,
+) -> Result<(&'a [u8], usize, u16), DecodeError> {
+    Ok(match link {
         LinkType::Ethernet => {
             let eth = ethernet::Packet::new_checked(frame)?;
             facts.src_mac = Some(eth.src_addr());
@@ -313,15 +368,37 @@ fn decode_into(
         }
         LinkType::Ppp => {
             let p = ppp::Packet::new_checked(frame)?;
-            let ethertype = match p.protocol() {
-                ppp::protocol::IPV4 => ethernet::ethertype::IPV4,
-                ppp::protocol::IPV6 => ethernet::ethertype::IPV6,
-                // LCP, IPCP, ...: not IP.
-                _ => 0,
-            };
-            (p.payload(), p.header_len(), ethertype)
+            (p.payload(), p.header_len(), ppp_ethertype(p.protocol()))
         }
         LinkType::Other(_) => return Err(DecodeError::UnsupportedLinkType),
+    })
+}
+
+/// The EtherType of what a PPP protocol number announces (0: not IP, e.g.
+/// LCP or IPCP).
+#[inline(always)]
+fn ppp_ethertype(protocol: u16) -> u16 {
+    match protocol {
+        ppp::protocol::IPV4 => ethernet::ethertype::IPV4,
+        ppp::protocol::IPV6 => ethernet::ethertype::IPV6,
+        _ => 0,
+    }
+}
+
+/// Walks from `start` through VLAN tags and link-layer shims (MPLS, PPPoE)
+/// to the IP header, and decodes it and its transport.
+///
+/// `facts.ethertype` is the first EtherType after the link header and its
+/// VLAN tags (0x8847 for an MPLS frame): what the link layer carries.
+#[inline(always)]
+pub(crate) fn decode_from(
+    start: Start,
+    frame: &[u8],
+    facts: &mut LinkFacts,
+) -> Result<Option<Decoded>, DecodeError> {
+    let (mut data, mut base, mut ethertype) = match start {
+        Start::Link(link) => link_header(link, frame, facts)?,
+        Start::EtherType(ethertype) => (frame, 0, ethertype),
     };
     // Any number of VLAN tags; the first two ids are kept.
     let mut vlans = Vlans::NONE;
@@ -343,13 +420,57 @@ fn decode_into(
     } else {
         ethertype
     };
-    // One call site per IP version, inlined: the summary is written once,
-    // straight into the result.
-    match ethertype {
-        ethernet::ethertype::IPV4 => decode_ipv4(data, base, vlans).map(Some),
-        ethernet::ethertype::IPV6 => decode_ipv6(data, base, vlans).map(Some),
-        // ARP, LLDP, 802.3 length fields (LLC), ...: not IP.
-        _ => Ok(None),
+    let mut encap = Encap::NONE;
+    // Link-layer shims; each step consumes at least four bytes, so the
+    // walk ends.
+    loop {
+        // One call site per IP version, inlined: the summary is written
+        // once, straight into the result.
+        match ethertype {
+            ethernet::ethertype::IPV4 => return decode_ipv4(data, base, vlans, encap).map(Some),
+            ethernet::ethertype::IPV6 => return decode_ipv6(data, base, vlans, encap).map(Some),
+            ethernet::ethertype::MPLS_UNICAST | ethernet::ethertype::MPLS_MULTICAST => {
+                let stack = mpls::Packet::new_checked(data)?;
+                encap = Encap {
+                    kind: TunnelKind::Mpls,
+                    id: stack.bottom_label(),
+                };
+                let (what, rest) = stack.payload();
+                base += data.len() - rest.len();
+                data = rest;
+                ethertype = match what {
+                    mpls::Payload::Ipv4 => ethernet::ethertype::IPV4,
+                    mpls::Payload::Ipv6 => ethernet::ethertype::IPV6,
+                    mpls::Payload::EthernetPw => {
+                        let eth = ethernet::Packet::new_checked(data)?;
+                        data = eth.payload();
+                        base += ethernet::HEADER_LEN;
+                        eth.ethertype()
+                    }
+                    mpls::Payload::Other => return Ok(None),
+                };
+                // VLAN tags of a pseudowire's Ethernet frame.
+                while ethernet::ethertype::is_vlan(ethertype) {
+                    let tag = ethernet::VlanTag::new_checked(data)?;
+                    ethertype = tag.ethertype();
+                    data = tag.payload();
+                    base += ethernet::VLAN_TAG_LEN;
+                }
+            }
+            ethernet::ethertype::PPPOE_SESSION => {
+                let session = pppoe::Packet::new_checked(data)?;
+                encap = Encap {
+                    kind: TunnelKind::Pppoe,
+                    id: u32::from(session.session_id()),
+                };
+                let p = ppp::Packet::new_checked(session.payload())?;
+                data = p.payload();
+                base += pppoe::HEADER_LEN + p.header_len();
+                ethertype = ppp_ethertype(p.protocol());
+            }
+            // ARP, LLDP, 802.3 length fields (LLC), ...: not IP.
+            _ => return Ok(None),
+        }
     }
 }
 
@@ -382,6 +503,7 @@ fn ip_summary(
     proto: u8,
     vlans: Vlans,
     fragment: Fragment,
+    encap: Encap,
 ) -> Decoded {
     Decoded {
         ip_version,
@@ -398,6 +520,8 @@ fn ip_summary(
         fragment,
         icmp_type: 0,
         icmp_code: 0,
+        encap,
+        outer: None,
     }
 }
 
@@ -409,7 +533,12 @@ fn v4_in_16(a: [u8; 4]) -> [u8; 16] {
 
 /// Decodes an IPv4 packet starting at offset `base` of the frame.
 #[inline(always)]
-fn decode_ipv4(data: &[u8], base: usize, vlans: Vlans) -> Result<Decoded, DecodeError> {
+fn decode_ipv4(
+    data: &[u8],
+    base: usize,
+    vlans: Vlans,
+    encap: Encap,
+) -> Result<Decoded, DecodeError> {
     let ip = ipv4::Packet::new_checked(data)?;
     let fragment = if ip.frag_offset() != 0 {
         Fragment::Later
@@ -425,6 +554,7 @@ fn decode_ipv4(data: &[u8], base: usize, vlans: Vlans) -> Result<Decoded, Decode
         ip.protocol(),
         vlans,
         fragment,
+        encap,
     );
     let header_len = ip.header_len();
     let payload = ip.payload();
@@ -443,7 +573,12 @@ fn decode_ipv4(data: &[u8], base: usize, vlans: Vlans) -> Result<Decoded, Decode
 /// Decodes an IPv6 packet (with its extension header chain) starting at
 /// offset `base` of the frame.
 #[inline(always)]
-fn decode_ipv6(data: &[u8], base: usize, vlans: Vlans) -> Result<Decoded, DecodeError> {
+fn decode_ipv6(
+    data: &[u8],
+    base: usize,
+    vlans: Vlans,
+    encap: Encap,
+) -> Result<Decoded, DecodeError> {
     let ip = ipv6::Packet::new_checked(data)?;
     let payload = ip.payload();
     let wire_len = ip.payload_wire_len();
@@ -488,6 +623,7 @@ fn decode_ipv6(data: &[u8], base: usize, vlans: Vlans) -> Result<Decoded, Decode
         next_header,
         vlans,
         fragment,
+        encap,
     );
     let segment = payload.get(at..).unwrap_or(&[]);
     let offset = base + ipv6::HEADER_LEN + at;
@@ -544,3 +680,6 @@ fn decode_transport(
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod tunnel_tests;

@@ -310,6 +310,15 @@ fn test_reasons_are_distinct() {
         DecodeError::TcpBadOffset,
         DecodeError::UdpTruncated,
         DecodeError::IcmpTruncated,
+        DecodeError::Sll2Truncated,
+        DecodeError::NullTruncated,
+        DecodeError::PppTruncated,
+        DecodeError::GreTruncated,
+        DecodeError::VxlanTruncated,
+        DecodeError::GeneveTruncated,
+        DecodeError::MplsTruncated,
+        DecodeError::PppoeTruncated,
+        DecodeError::PppoeBadHeader,
     ];
     for (i, a) in all.iter().enumerate() {
         assert_eq!(a.to_string(), a.reason());
@@ -339,6 +348,8 @@ fn test_ethernet_ipv4_tcp() {
             fragment: Fragment::None,
             icmp_type: 0,
             icmp_code: 0,
+            encap: crate::decode::Encap::NONE,
+            outer: None,
         }
     );
     assert_eq!(&ETH_IPV4_TCP[66..], b"hello");

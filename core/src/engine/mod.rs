@@ -455,6 +455,12 @@ impl Engine {
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
             .collect();
+        summary.tunnelled_packets = read.tunnelled;
+        summary.tunnel_errors = read
+            .tunnel_errors
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
         summary.flows = cstats.tables.iter().map(|t| t.flows_created).sum();
         summary.flows_timed_out = cstats.tables.iter().map(|t| t.timed_out).sum();
         summary.flows_evicted = cstats.tables.iter().map(|t| t.evicted).sum();

@@ -33,6 +33,11 @@ pub struct ReadOutcome {
     pub non_ip: u64,
     /// Malformed frames by reason.
     pub decode_errors: BTreeMap<&'static str, u64>,
+    /// Packets decoded out of IP tunnels (each layer inside a frame once).
+    pub tunnelled: u64,
+    /// Damaged tunnel payloads by reason: the outer packet still counted,
+    /// the layers inside could not be read.
+    pub tunnel_errors: BTreeMap<&'static str, u64>,
     /// Non-fatal input problems, in order.
     pub warnings: Vec<String>,
     /// Time going backwards, one line per input (nothing is lost: these do
@@ -112,6 +117,17 @@ impl Shards {
     }
 }
 
+/// The worker that owns `job`'s flow (frames without IP go to worker 0).
+#[inline]
+fn shard_of(job: &PacketJob, workers: usize) -> usize {
+    match &job.decoded {
+        Some(d) if workers > 1 => {
+            (FlowKey::from_decoded(d).0.shard_hash() % workers as u64) as usize
+        }
+        _ => 0,
+    }
+}
+
 /// Reads `source` to its end (or its first fatal error), feeding the workers
 /// behind `senders`, and ends with the `Eof` marker. Dropping the senders on
 /// return closes the workers' input.
@@ -137,6 +153,8 @@ pub fn read_all(
         bytes: 0,
         non_ip: 0,
         decode_errors: BTreeMap::new(),
+        tunnelled: 0,
+        tunnel_errors: BTreeMap::new(),
         warnings: Vec::new(),
         clock_warnings: Vec::new(),
         error: None,
@@ -186,16 +204,12 @@ pub fn read_all(
             shards.marker(Marker::Tick { ts, tick });
         }
         let (link, decoded) = decode::decode_frame(pkt.link, pkt.data);
-        let (worker, decoded) = match decoded {
-            Ok(Some(decoded)) if n > 1 => {
-                let hash = FlowKey::from_decoded(&decoded).0.shard_hash();
-                ((hash % n as u64) as usize, Some(decoded))
-            }
-            Ok(Some(decoded)) => (0, Some(decoded)),
+        let decoded = match decoded {
+            Ok(Some(decoded)) => Some(decoded),
             // Frames without IP only feed the link-layer counters.
             Ok(None) => {
                 out.non_ip += 1;
-                (0, None)
+                None
             }
             Err(e) => {
                 *out.decode_errors.entry(e.reason()).or_insert(0) += 1;
@@ -205,11 +219,36 @@ pub fn read_all(
         let job = PacketJob {
             decoded,
             link,
+            meter_link: true,
             ts: pkt.ts,
             wire_len: pkt.wire_len,
             now_sec: out.clock.now_secs(),
         };
-        shards.push(worker, job);
+        shards.push(shard_of(&job, n), job);
+        // Each tunnel layer is a packet of its own flow (the outer GRE or
+        // UDP flow above, the inner flows here), as in tshark's
+        // conversation tables; only the first layer meters the link.
+        let mut layer = decoded;
+        for _ in 0..decode::tunnel::MAX_DEPTH {
+            let Some(outer) = layer else { break };
+            layer = match decode::decode_carried(pkt.data, &outer) {
+                None | Some(Ok(None)) => None,
+                Some(Ok(Some(inner))) => Some(inner),
+                Some(Err(e)) => {
+                    *out.tunnel_errors.entry(e.reason()).or_insert(0) += 1;
+                    None
+                }
+            };
+            if layer.is_some() {
+                out.tunnelled += 1;
+                let job = PacketJob {
+                    decoded: layer,
+                    meter_link: false,
+                    ..job
+                };
+                shards.push(shard_of(&job, n), job);
+            }
+        }
         if let Some(us) = behind {
             let id = source.origin_id();
             if id != file_id {

@@ -74,6 +74,13 @@ pub struct RunSummary {
     pub non_ip: u64,
     /// Malformed frames by reason, counted and skipped.
     pub decode_errors: BTreeMap<String, u64>,
+    /// Packets decoded out of IP tunnels (GRE, VXLAN, Geneve, IP in IP,
+    /// PPTP): each layer inside a frame counts once, in its own flow.
+    pub tunnelled_packets: u64,
+    /// Damaged tunnel payloads by reason (`gre.truncated`, or the inner
+    /// packet's reason): the outer packet was counted, what it carried
+    /// could not be read.
+    pub tunnel_errors: BTreeMap<String, u64>,
     /// Flows created.
     pub flows: u64,
     /// Flow records written to `flows.ndjson`.
@@ -140,6 +147,17 @@ impl RunSummary {
         );
         for (reason, n) in &self.decode_errors {
             let _ = writeln!(s, "  malformed    {reason}: {n}");
+        }
+        if self.tunnelled_packets > 0 || !self.tunnel_errors.is_empty() {
+            let errors: u64 = self.tunnel_errors.values().sum();
+            let _ = writeln!(
+                s,
+                "tunnels        {} packets decapsulated, {} damaged payloads",
+                self.tunnelled_packets, errors
+            );
+            for (reason, n) in &self.tunnel_errors {
+                let _ = writeln!(s, "  damaged      {reason}: {n}");
+            }
         }
         let _ = writeln!(
             s,

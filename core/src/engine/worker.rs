@@ -23,6 +23,10 @@ pub struct PacketJob {
     pub decoded: Option<Decoded>,
     /// What the link layer says.
     pub link: LinkFacts,
+    /// Whether this job meters the link-layer counters: true for a frame's
+    /// first layer, false for the packets inside its tunnels (the frame is
+    /// counted once).
+    pub meter_link: bool,
     /// Capture time.
     pub ts: Timestamp,
     /// Frame length on the wire.
@@ -89,8 +93,10 @@ pub fn run(
         match msg {
             WorkerIn::Packets(jobs) => {
                 for job in &jobs {
-                    let fragment = job.decoded.is_some_and(|d| d.fragment != Fragment::None);
-                    meters.packet(&job.link, job.wire_len, fragment);
+                    if job.meter_link {
+                        let fragment = job.decoded.is_some_and(|d| d.fragment != Fragment::None);
+                        meters.packet(&job.link, job.wire_len, fragment);
+                    }
                     if let Some(decoded) = &job.decoded {
                         let facts = PacketFacts {
                             decoded,

@@ -107,6 +107,7 @@ mod tests {
             proto: 6,
             ip_version: IpVersion::V4,
             vlan_count: 0,
+            encap: crate::decode::Encap::NONE,
         };
         assert_eq!(
             FlowId::of(&key).as_str(),
@@ -124,6 +125,7 @@ mod tests {
             proto: 17,
             ip_version: IpVersion::V6,
             vlan_count: 0,
+            encap: crate::decode::Encap::NONE,
         };
         let id = FlowId::of(&key6);
         assert_eq!(

@@ -9,9 +9,11 @@
 //! `11B:FE80…5E33:p-14E9_FF02…00FB:p-14E9`. A packet whose source and
 //! destination are identical travels A to Z.
 
-use crate::decode::{Decoded, IpVersion};
+use crate::decode::{Decoded, Encap, IpVersion};
 
-/// The canonical key of a flow: protocol, the two ends in A/Z order, VLAN tags.
+/// The canonical key of a flow: protocol, the two ends in A/Z order, VLAN
+/// tags, and the tunnel the packets came through (so the same 5-tuple in two
+/// VXLAN networks, or inside and outside a tunnel, is two flows).
 ///
 /// Invariant: `z_port < a_port`, or `z_port == a_port` and `z_ip >= a_ip`, so both directions of a conversation map to the same key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -32,6 +34,9 @@ pub struct FlowKey {
     pub ip_version: IpVersion,
     /// Number of VLAN tags.
     pub vlan_count: u8,
+    /// The tunnel and its key, VNI, label or session id ([`Encap::NONE`]
+    /// for plain traffic).
+    pub encap: Encap,
 }
 
 /// Direction of a packet within its flow.
@@ -65,6 +70,7 @@ impl FlowKey {
             proto: d.proto,
             ip_version: d.ip_version,
             vlan_count: n as u8,
+            encap: d.encap,
         };
         (key, dir)
     }
@@ -74,6 +80,14 @@ impl FlowKey {
     pub fn shard_hash(&self) -> u64 {
         use std::hash::BuildHasher;
         foldhash::fast::FixedState::with_seed(0x5745_4952).hash_one(self)
+    }
+
+    /// Whether the flow's packets came out of an IP tunnel (GRE, VXLAN,
+    /// Geneve, IP in IP, PPTP): an inner flow, whose frames also count in
+    /// the outer flow. MPLS and PPPoE are link-layer shims: their flows are
+    /// the only IP layer of their frames.
+    pub fn is_inner(&self) -> bool {
+        self.encap.kind.is_ip_tunnel()
     }
 
     /// Bytes of an address as used by the key (4 for IPv4, 16 for IPv6).
@@ -110,6 +124,8 @@ mod tests {
             fragment: Fragment::None,
             icmp_type: 0,
             icmp_code: 0,
+            encap: crate::decode::Encap::NONE,
+            outer: None,
         }
     }
 

@@ -10,6 +10,6 @@ pub mod usage;
 
 pub use id::FlowId;
 pub use key::{Direction, FlowKey};
-pub use snapshot::{FlowCounters, FlowSnapshot};
+pub use snapshot::{FlowCounters, FlowSnapshot, OuterEnds};
 pub use table::{FlowEvent, FlowTable, FlowTableConfig, PacketFacts, TableStats};
 pub use usage::FlowUse;

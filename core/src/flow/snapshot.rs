@@ -30,6 +30,19 @@ pub struct FlowCounters {
     pub za_payload: u64,
 }
 
+/// The outer IP header of an inner flow (one that came out of an IP
+/// tunnel, [`FlowKey::is_inner`]), from its first packet, oriented like the
+/// flow: `a` is the tunnel end on the A side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OuterEnds {
+    /// IP version of the outer header.
+    pub version: IpVersion,
+    /// Outer address on the A side (IPv4 in the first 4 bytes).
+    pub a: [u8; 16],
+    /// Outer address on the Z side.
+    pub z: [u8; 16],
+}
+
 /// A flow's state at one moment.
 #[derive(Debug, Clone)]
 pub struct FlowSnapshot {
@@ -51,6 +64,9 @@ pub struct FlowSnapshot {
     pub end_reason: EndReason,
     /// Tags, `|`-separated; `None` when the flow has none.
     pub tags: Option<Arc<str>>,
+    /// The tunnel's outer addresses for an inner flow (the tunnel's kind
+    /// and id are in `key.encap`); `None` for other flows.
+    pub outer: Option<OuterEnds>,
 }
 
 impl FlowSnapshot {

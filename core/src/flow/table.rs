@@ -30,7 +30,7 @@ use weir_plugin_api::{state, EndReason, FlowEvents, FlowHandle, Timestamp};
 
 use super::id::FlowId;
 use super::key::{Direction, FlowKey};
-use super::snapshot::{FlowCounters, FlowSnapshot};
+use super::snapshot::{FlowCounters, FlowSnapshot, OuterEnds};
 use super::usage::FlowUse;
 use crate::decode::{tcp_flags, Decoded};
 
@@ -104,6 +104,8 @@ struct FlowEntry {
     usage: FlowUse,
     /// Whether the flow is in `FlowTable::touched` this interval.
     touched: bool,
+    /// The tunnel's outer addresses (inner flows only), from the first packet.
+    outer: Option<OuterEnds>,
 }
 
 struct Slot {
@@ -195,12 +197,12 @@ impl FlowTable {
                 if ended && new_syn {
                     // Port reuse: the old connection is over; a new one starts.
                     self.unindex_closing(slot);
-                    (self.create(key, pkt, now_sec, events), true)
+                    (self.create(key, dir, pkt, now_sec, events), true)
                 } else {
                     (slot, false)
                 }
             }
-            None => (self.create(key, pkt, now_sec, events), true),
+            None => (self.create(key, dir, pkt, now_sec, events), true),
         };
 
         let generation = self.slots[slot as usize].generation;
@@ -380,6 +382,7 @@ impl FlowTable {
     fn create(
         &mut self,
         key: FlowKey,
+        dir: Direction,
         pkt: &PacketFacts<'_>,
         now_sec: u64,
         events: &mut Vec<FlowEvent>,
@@ -407,6 +410,17 @@ impl FlowTable {
                 ..FlowUse::default()
             },
             touched: false,
+            outer: pkt.decoded.outer.map(|o| {
+                let (a, z) = match dir {
+                    Direction::AtoZ => (o.src, o.dst),
+                    Direction::ZtoA => (o.dst, o.src),
+                };
+                OuterEnds {
+                    version: o.version,
+                    a,
+                    z,
+                }
+            }),
         };
         let slot = match self.free.pop() {
             Some(slot) => {
@@ -537,6 +551,7 @@ impl FlowTable {
             state: e.state,
             end_reason: reason,
             tags: e.tags.clone(),
+            outer: e.outer,
         }
     }
 
@@ -638,6 +653,8 @@ mod tests {
             fragment: Fragment::None,
             icmp_type: 0,
             icmp_code: 0,
+            encap: crate::decode::Encap::NONE,
+            outer: None,
         }
     }
 

@@ -5,12 +5,20 @@
 //! `za_packets`, `az_payload`, `za_payload` (totals since the flow began),
 //! `first_ts`, `last_ts` (seconds with six decimals), `state` (Trisul bits),
 //! `end_reason` (`fin`, `rst`, `timeout`, `eof`, `evicted`, or `active` for an
-//! interim record of a live flow), `tags` (array).
+//! interim record of a live flow), `tags` (array), `tunnel` (`null`, or for
+//! a flow whose packets came through a tunnel `{"kind", "id", "outer_a",
+//! "outer_z"}`: `gre`, `vxlan`, `geneve`, `ipip`, `pptp`, `mpls`, `pppoe`;
+//! the GRE key, VNI, PPTP call id, MPLS bottom label or PPPoE session id;
+//! the outer addresses on the A and Z sides, `null` for MPLS and PPPoE,
+//! which have no outer IP header).
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::{push_json_str, push_ts};
+use weir_plugin_api::IpBytes;
+
+use crate::decode::{IpVersion, TunnelKind};
 use crate::flow::FlowSnapshot;
 
 /// Appends the NDJSON line of `flow` (with its newline) to `out`.
@@ -49,7 +57,40 @@ pub fn push_flow_line(out: &mut String, flow: &FlowSnapshot) {
         }
         push_json_str(out, t);
     }
-    out.push_str("]}\n");
+    out.push_str("],\"tunnel\":");
+    push_tunnel(out, flow);
+    out.push_str("}\n");
+}
+
+/// Appends the `tunnel` value of `flow`.
+fn push_tunnel(out: &mut String, flow: &FlowSnapshot) {
+    let encap = flow.key.encap;
+    if encap.kind == TunnelKind::None {
+        out.push_str("null");
+        return;
+    }
+    let _ = write!(
+        out,
+        "{{\"kind\":\"{}\",\"id\":{},",
+        encap.kind.as_str(),
+        encap.id
+    );
+    match flow.outer {
+        Some(o) => {
+            let version = match o.version {
+                IpVersion::V4 => 4,
+                IpVersion::V6 => 6,
+            };
+            let ip = |bytes| IpBytes { bytes, version };
+            let _ = write!(
+                out,
+                "\"outer_a\":\"{}\",\"outer_z\":\"{}\"}}",
+                ip(o.a),
+                ip(o.z)
+            );
+        }
+        None => out.push_str("\"outer_a\":null,\"outer_z\":null}"),
+    }
 }
 
 /// Writes flow records to an NDJSON sink.
