@@ -134,7 +134,7 @@ fn parse_cidr(arg: &str) -> Result<Cidr, String> {
     Cidr::parse(arg)
 }
 
-/// `0.1.0 (plugin API 1.1)`: plugins built against 1.0 .. 1.1 of that major run here.
+/// `0.1.0 (plugin API 1.2)`: plugins built against 1.0 .. 1.2 of that major run here.
 fn version() -> &'static str {
     format!(
         "{} (plugin API {})",

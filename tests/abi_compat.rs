@@ -56,6 +56,7 @@ fn fixture(dir: &str, features: &[&str], name: &str) -> PathBuf {
     let lib = match dir {
         "v1_0" => "libweir_plugin_abi_v1_0.so",
         "v1_1" => "libweir_plugin_abi_v1_1.so",
+        "v1_2" => "libweir_plugin_abi_v1_2.so",
         "next" => "libweir_plugin_abi_next.so",
         other => panic!("unknown fixture {other}"),
     };
@@ -493,4 +494,69 @@ fn the_frozen_1_1_fixture_runs_exactly_like_its_source_built_against_the_current
     let info: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(info["api"], "1.1");
     assert_eq!(info["requires"], "1.1");
+}
+
+/// The 1.2 fixture (`abi/fixtures/v1_2`): a flow monitor that writes every
+/// flushed flow's frames and tunnel (what API 1.2 appends to flow records),
+/// built against the frozen 1.2 API, produces exactly what its source built
+/// against the current API produces, on `gre-tunnel`; and what it reads is
+/// what `flows.ndjson` says.
+#[test]
+fn the_frozen_1_2_fixture_runs_exactly_like_its_source_built_against_the_current_api() {
+    let frozen = fixture("v1_2", &[], "frozen-v1_2");
+    let current = plugin("abi_v1_2");
+    let dir = tempdir();
+    let run = |lib: &Path, name: &str| {
+        let out = dir.path().join(name);
+        let r = run_on(&[pcap("gre-tunnel.pcap")], &out, &plugin_arg(lib, ""));
+        expect_code(&r, 0);
+        out
+    };
+    let a = run(&frozen, "frozen");
+    let b = run(&current, "current");
+    let log = lines_of(&a.join("abi_v1_2.0.log"));
+    assert_eq!(log, lines_of(&b.join("abi_v1_2.0.log")));
+    let flows = ndjson(&a.join("flows.ndjson"));
+    assert_eq!(log.len(), flows.len(), "one line per flushed flow");
+    let mut want: Vec<String> = flows
+        .iter()
+        .map(|f| {
+            let u = |k: &str| f[k].as_u64().unwrap();
+            let t = &f["tunnel"];
+            let tunnel = if t.is_null() {
+                "-".to_string()
+            } else {
+                format!(
+                    "{} {} {} {}",
+                    t["kind"].as_str().unwrap(),
+                    t["id"],
+                    t["outer_a"].as_str().unwrap(),
+                    t["outer_z"].as_str().unwrap()
+                )
+            };
+            format!(
+                "{} {} {} {} frames {} {} tunnel {tunnel}",
+                f["flow_id"].as_str().unwrap(),
+                f["end_reason"].as_str().unwrap(),
+                u("az_packets"),
+                u("za_packets"),
+                u("az_packets"),
+                u("za_packets"),
+            )
+        })
+        .collect();
+    let mut got = log.clone();
+    want.sort();
+    got.sort();
+    assert_eq!(got, want);
+    let tunnelled = log.iter().filter(|l| l.contains(" tunnel gre 0 ")).count();
+    assert!(
+        tunnelled >= 5,
+        "inner flows seen by the plugin: {tunnelled}"
+    );
+    let out = run_weir(&["plugin", "info", &frozen.display().to_string(), "--json"]);
+    expect_code(&out, 0);
+    let info: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(info["api"], "1.2");
+    assert_eq!(info["requires"], "1.2");
 }

@@ -39,7 +39,8 @@
 //!
 //! Brief overview:
 //! - [`EngineMonitor`], [`FlowMonitor`]: the callbacks, one trait per monitor type.
-//! - [`FlowRecord`]: the borrowed flow view; [`Timestamp`], [`Guid`], [`Vote`].
+//! - [`FlowRecord`]: the borrowed flow view; [`Timestamp`], [`Guid`], [`Vote`];
+//!   since 1.2 its tunnel ([`FlowRecord::tunnel`]) and frames.
 //! - [`HostHandle`]: feedback (alerts, flow tags, log, stream time, instance id).
 //! - [`Config`]: the instance's configuration (a JSON object).
 //! - [`Monitors`]: what a constructor returns.
@@ -54,6 +55,7 @@ pub mod abi;
 pub mod config;
 pub mod counters;
 pub mod export;
+pub mod flow_ext;
 pub mod guard;
 pub mod guid;
 pub mod host;
@@ -74,6 +76,7 @@ pub use counters::{
     CounterEvents, CounterGroupRef, CounterRecord, CounterSubscription, FlowTrackerInfo,
     NewCounterGroup, NewMeter, TopperRecord, KEEP_METER,
 };
+pub use flow_ext::{FlowExtV1_2, FlowTunnel, TunnelKind};
 pub use host::{ApiError, HostApi, HostHandle, LogLevel, NewAlert};
 pub use meter::MeterType;
 pub use monitor::{CounterGroupMonitor, EngineMonitor, FlowMonitor, FlowTracker};

@@ -117,6 +117,27 @@ pub enum Fragment {
     Later,
 }
 
+/// Which datagram a fragment belongs to and where its data sits, for
+/// reassembly. Meaningful only when [`Decoded::fragment`] is not
+/// [`Fragment::None`] (all zero otherwise).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FragmentPart {
+    /// IPv4 identification, or the IPv6 fragment header's identification.
+    pub id: u32,
+    /// Offset of this fragment's data in the datagram's payload, bytes.
+    pub offset: u16,
+    /// More fragments follow (the MF / M flag).
+    pub more: bool,
+    /// Offset of the fragment's data in the frame (after the IPv4 header,
+    /// or after the IPv6 fragment header).
+    pub data_offset: u32,
+    /// Bytes of data captured (bounded by the IP length and the capture).
+    pub data_len: u32,
+    /// Bytes of data according to the IP length field (more than
+    /// `data_len` when a snap length cut the frame).
+    pub data_wire_len: u32,
+}
+
 /// TCP flag bits as on the wire (`FIN` = 0x01 ... `CWR` = 0x80).
 pub mod tcp_flags {
     /// No more data from sender.
@@ -166,6 +187,8 @@ pub struct Decoded {
     pub payload_offset: u32,
     /// Fragment status.
     pub fragment: Fragment,
+    /// The fragment's datagram and data (zero for whole datagrams).
+    pub frag: FragmentPart,
     /// ICMP/ICMPv6 type (0 otherwise).
     pub icmp_type: u8,
     /// ICMP/ICMPv6 code (0 otherwise).
@@ -518,6 +541,7 @@ fn ip_summary(
         payload_len: 0,
         payload_offset: 0,
         fragment,
+        frag: FragmentPart::default(),
         icmp_type: 0,
         icmp_code: 0,
         encap,
@@ -561,6 +585,16 @@ fn decode_ipv4(
     // `new_checked` guarantees total_len >= header_len.
     let wire_len = usize::from(ip.total_len()).saturating_sub(header_len);
     let offset = base + header_len;
+    if fragment != Fragment::None {
+        d.frag = FragmentPart {
+            id: u32::from(ip.ident()),
+            offset: ip.frag_offset(),
+            more: ip.more_frags(),
+            data_offset: len_u32(offset),
+            data_len: len_u32(payload.len()),
+            data_wire_len: len_u32(wire_len),
+        };
+    }
     if fragment == Fragment::Later {
         d.payload_len = len_u32(payload.len());
         d.payload_offset = len_u32(offset);
@@ -584,6 +618,7 @@ fn decode_ipv6(
     let wire_len = ip.payload_wire_len();
     let mut next_header = ip.next_header();
     let mut fragment = Fragment::None;
+    let mut frag = FragmentPart::default();
     // Offset of the current header within `payload`.
     let mut at = 0usize;
     loop {
@@ -600,14 +635,22 @@ fn decode_ipv6(
                 at += ah.header_len();
             }
             ip_proto::FRAGMENT => {
-                let frag = ipv6::FragmentHeader::new_checked(rest)?;
-                next_header = frag.next_header();
+                let header = ipv6::FragmentHeader::new_checked(rest)?;
+                next_header = header.next_header();
                 at += ipv6::FRAGMENT_HEADER_LEN;
-                if frag.frag_offset() != 0 {
+                frag = FragmentPart {
+                    id: header.ident(),
+                    offset: header.frag_offset(),
+                    more: header.more_frags(),
+                    data_offset: len_u32(base + ipv6::HEADER_LEN + at),
+                    data_len: len_u32(payload.len().saturating_sub(at)),
+                    data_wire_len: len_u32(wire_len.saturating_sub(at)),
+                };
+                if header.frag_offset() != 0 {
                     fragment = Fragment::Later;
                     break;
                 }
-                if frag.more_frags() {
+                if header.more_frags() {
                     fragment = Fragment::First;
                 }
                 // Offset 0 without M is an atomic fragment (RFC 6946): a whole datagram.
@@ -625,6 +668,9 @@ fn decode_ipv6(
         fragment,
         encap,
     );
+    if fragment != Fragment::None {
+        d.frag = frag;
+    }
     let segment = payload.get(at..).unwrap_or(&[]);
     let offset = base + ipv6::HEADER_LEN + at;
     if fragment == Fragment::Later {

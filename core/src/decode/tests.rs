@@ -346,6 +346,7 @@ fn test_ethernet_ipv4_tcp() {
             payload_len: 5,
             payload_offset: 66,
             fragment: Fragment::None,
+            frag: crate::decode::FragmentPart::default(),
             icmp_type: 0,
             icmp_code: 0,
             encap: crate::decode::Encap::NONE,

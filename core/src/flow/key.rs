@@ -122,6 +122,7 @@ mod tests {
             payload_len: 0,
             payload_offset: 0,
             fragment: Fragment::None,
+            frag: crate::decode::FragmentPart::default(),
             icmp_type: 0,
             icmp_code: 0,
             encap: crate::decode::Encap::NONE,

@@ -7,7 +7,9 @@
 use std::sync::Arc;
 
 use weir_plugin_api::abi::ext::Extensions;
-use weir_plugin_api::{EndReason, FlowHandle, FlowRecord, IpBytes, Timestamp};
+use weir_plugin_api::{
+    EndReason, FlowExtV1_2, FlowHandle, FlowRecord, FlowTunnel, IpBytes, Timestamp, TunnelKind,
+};
 
 use super::id::FlowId;
 use super::key::FlowKey;
@@ -64,9 +66,37 @@ pub struct FlowSnapshot {
     pub end_reason: EndReason,
     /// Tags, `|`-separated; `None` when the flow has none.
     pub tags: Option<Arc<str>>,
-    /// The tunnel's outer addresses for an inner flow (the tunnel's kind
-    /// and id are in `key.encap`); `None` for other flows.
-    pub outer: Option<OuterEnds>,
+    /// What plugin API 1.2 appends to the record: frames per direction and
+    /// the tunnel (kind and id as in `key.encap`, the outer addresses of
+    /// an inner flow's first packet). [`FlowSnapshot::record`] chains it.
+    pub ext: FlowExtV1_2,
+}
+
+impl OuterEnds {
+    fn ip(&self, bytes: [u8; 16]) -> IpBytes {
+        let version = match self.version {
+            IpVersion::V4 => 4,
+            IpVersion::V6 => 6,
+        };
+        IpBytes { bytes, version }
+    }
+}
+
+/// The API 1.2 block of a flow with these counters, key and outer ends.
+/// Frames equal packets: weir does not reassemble IP datagrams yet.
+pub fn record_ext(counters: &FlowCounters, key: &FlowKey, outer: Option<OuterEnds>) -> FlowExtV1_2 {
+    let none = IpBytes::default();
+    let (outer_a, outer_z) = outer.map_or((none, none), |o| (o.ip(o.a), o.ip(o.z)));
+    FlowExtV1_2::new(
+        counters.az_packets,
+        counters.za_packets,
+        FlowTunnel {
+            kind: TunnelKind(key.encap.kind as u8),
+            id: key.encap.id,
+            outer_a,
+            outer_z,
+        },
+    )
 }
 
 impl FlowSnapshot {
@@ -103,7 +133,7 @@ impl FlowSnapshot {
             state: self.state,
             end_reason: self.end_reason,
             tags: self.tags.as_deref().unwrap_or("").into(),
-            ext: Extensions::NONE,
+            ext: Extensions::single(&self.ext),
         }
     }
 }

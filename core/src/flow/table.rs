@@ -551,7 +551,7 @@ impl FlowTable {
             state: e.state,
             end_reason: reason,
             tags: e.tags.clone(),
-            outer: e.outer,
+            ext: super::snapshot::record_ext(&e.counters, &e.key, e.outer),
         }
     }
 
@@ -651,6 +651,7 @@ mod tests {
             payload_len: payload,
             payload_offset: 54,
             fragment: Fragment::None,
+            frag: crate::decode::FragmentPart::default(),
             icmp_type: 0,
             icmp_code: 0,
             encap: crate::decode::Encap::NONE,

@@ -16,9 +16,8 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::{push_json_str, push_ts};
-use weir_plugin_api::IpBytes;
+use weir_plugin_api::FlowRecord;
 
-use crate::decode::{IpVersion, TunnelKind};
 use crate::flow::FlowSnapshot;
 
 /// Appends the NDJSON line of `flow` (with its newline) to `out`.
@@ -58,36 +57,21 @@ pub fn push_flow_line(out: &mut String, flow: &FlowSnapshot) {
         push_json_str(out, t);
     }
     out.push_str("],\"tunnel\":");
-    push_tunnel(out, flow);
+    push_tunnel(out, &r);
     out.push_str("}\n");
 }
 
-/// Appends the `tunnel` value of `flow`.
-fn push_tunnel(out: &mut String, flow: &FlowSnapshot) {
-    let encap = flow.key.encap;
-    if encap.kind == TunnelKind::None {
+/// Appends the `tunnel` value of `r` (what plugins read through
+/// `FlowRecord::tunnel`).
+fn push_tunnel(out: &mut String, r: &FlowRecord<'_>) {
+    let Some(t) = r.tunnel() else {
         out.push_str("null");
         return;
-    }
-    let _ = write!(
-        out,
-        "{{\"kind\":\"{}\",\"id\":{},",
-        encap.kind.as_str(),
-        encap.id
-    );
-    match flow.outer {
-        Some(o) => {
-            let version = match o.version {
-                IpVersion::V4 => 4,
-                IpVersion::V6 => 6,
-            };
-            let ip = |bytes| IpBytes { bytes, version };
-            let _ = write!(
-                out,
-                "\"outer_a\":\"{}\",\"outer_z\":\"{}\"}}",
-                ip(o.a),
-                ip(o.z)
-            );
+    };
+    let _ = write!(out, "{{\"kind\":\"{}\",\"id\":{},", t.kind.as_str(), t.id);
+    match t.outer() {
+        Some((a, z)) => {
+            let _ = write!(out, "\"outer_a\":\"{a}\",\"outer_z\":\"{z}\"}}");
         }
         None => out.push_str("\"outer_a\":null,\"outer_z\":null}"),
     }

@@ -84,6 +84,22 @@ impl<'a> Extensions<'a> {
         }
     }
 
+    /// The chain of the one block `block`, borrowed for `'a`: how a host
+    /// hands a record its block without `unsafe`. A block whose `next` is
+    /// not null gives an empty chain (the successor's lifetime is unknown
+    /// here; build such chains with [`Extensions::from_raw`]).
+    pub fn single<E: Extension>(block: &'a E) -> Extensions<'a> {
+        let p = (block as *const E).cast::<ExtHeader>();
+        // SAFETY: `E` starts with an `ExtHeader` (Extension's contract) and
+        // `p` was made from a pointer to the whole, live block.
+        if !unsafe { (*p).next }.is_null() {
+            return Extensions::NONE;
+        }
+        // SAFETY: the block is borrowed (valid and immutable) for `'a`, `p`
+        // was made from a pointer to the whole block, and it has no successor.
+        unsafe { Extensions::from_raw(p) }
+    }
+
     /// The first block of type `E` on the chain, if a block of its kind and
     /// size is there.
     pub fn get<E: Extension>(&self) -> Option<&'a E> {
@@ -182,6 +198,30 @@ mod tests {
         assert!(chain.get::<Big>().is_none(), "a kind that is absent");
         assert_eq!(chain.kinds().len(), 2);
         assert!(Extensions::NONE.get::<Small>().is_none());
+    }
+
+    #[test]
+    fn a_single_block_chain() {
+        let small = Small {
+            header: ExtHeader {
+                kind: Small::KIND,
+                size: std::mem::size_of::<Small>() as u32,
+                next: std::ptr::null(),
+            },
+            a: 9,
+        };
+        assert_eq!(
+            Extensions::single(&small).get::<Small>().map(|s| s.a),
+            Some(9)
+        );
+        let linked = Small {
+            header: ExtHeader {
+                next: (&small as *const Small).cast(),
+                ..small.header
+            },
+            a: 1,
+        };
+        assert!(Extensions::single(&linked).kinds().is_empty());
     }
 
     #[test]

@@ -109,6 +109,10 @@ pub const BLOCK_LAYOUTS: &[BlockLayout] = &[
     block::<super::calls::HostCallsV1_1>("HostCallsV1_1"),
     block::<super::calls::CounterGroupMonitorCallsV1_1>("CounterGroupMonitorCallsV1_1"),
     block::<super::calls::FlowTrackerCallsV1_1>("FlowTrackerCallsV1_1"),
+    // API 1.2.
+    block::<crate::flow_ext::TunnelKind>("TunnelKind"),
+    block::<crate::flow_ext::FlowTunnel>("FlowTunnel"),
+    block::<crate::flow_ext::FlowExtV1_2>("FlowExtV1_2"),
 ];
 
 /// The first difference between two layouts of the same block, as one

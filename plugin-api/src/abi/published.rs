@@ -190,6 +190,25 @@ pub fn published() -> Vec<Published> {
             value: crate::counters::KEEP_METER.to_string(),
         });
     }
+    items.push(number(
+        "FLOW_EXT_V1_2_KIND",
+        crate::flow_ext::FLOW_EXT_V1_2_KIND,
+    ));
+    {
+        use crate::flow_ext::TunnelKind as T;
+        for (name, k) in [
+            ("TunnelKind::None", T::None),
+            ("TunnelKind::Gre", T::Gre),
+            ("TunnelKind::Vxlan", T::Vxlan),
+            ("TunnelKind::Geneve", T::Geneve),
+            ("TunnelKind::Mpls", T::Mpls),
+            ("TunnelKind::Pppoe", T::Pppoe),
+            ("TunnelKind::IpInIp", T::IpInIp),
+            ("TunnelKind::Pptp", T::Pptp),
+        ] {
+            items.push(number(name, k.0));
+        }
+    }
     for (name, v) in [
         ("Vote::Abstain", Vote::Abstain),
         ("Vote::Keep", Vote::Keep),
