@@ -14,6 +14,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use weir_capture::FileSource;
 use weir_core::counters::{Cidr, GroupOptions, HomeNets};
+use weir_core::engine::reassembly::Limits;
 use weir_core::engine::{Engine, EngineConfig, RunSummary};
 use weir_core::plugin::PluginSpec;
 
@@ -124,6 +125,25 @@ struct RunArgs {
     /// `GROUP:top=N,topper-bucket=SECS,max-keys=N`. Repeatable.
     #[arg(long = "counter-group", value_name = "GROUP:OPTIONS", value_parser = GroupOptions::parse)]
     counter_groups: Vec<GroupOptions>,
+
+    /// Do not reassemble fragmented IP datagrams (fragments then count as
+    /// they come: the first in its 5-tuple flow, later ones in the
+    /// port-less flow of the IP pair).
+    #[arg(long)]
+    no_reassembly: bool,
+
+    /// Seconds of stream time a fragmented datagram waits for its missing
+    /// fragments.
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    reassembly_timeout: u64,
+
+    /// Fragment data held for reassembly, all datagrams together, MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=65536))]
+    reassembly_memory: u64,
+
+    /// Frames one fragmented datagram may take (duplicates included).
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u64).range(2..=8192))]
+    reassembly_max_fragments: u64,
 
     /// Do not print the summary.
     #[arg(long, short)]
@@ -246,6 +266,11 @@ fn execute(args: &RunArgs, stop: Arc<AtomicBool>) -> anyhow::Result<RunSummary> 
     }
     cfg.max_keys = usize::try_from(args.max_keys).unwrap_or(usize::MAX);
     cfg.counter_groups = args.counter_groups.clone();
+    cfg.reassembly = (!args.no_reassembly).then_some(Limits {
+        max_bytes: (args.reassembly_memory as usize) << 20,
+        timeout_secs: args.reassembly_timeout,
+        max_fragments: args.reassembly_max_fragments as usize,
+    });
     let mut engine = Engine::new(cfg)?;
     for spec in &args.plugins {
         engine.load_plugin(spec)?;

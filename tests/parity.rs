@@ -1,6 +1,5 @@
-//! Flow parity with tshark: for every capture in `shared/pcaps` (except the
-//! IPv4-fragment capture, whose reassembly comes in a later step; the GRE
-//! tunnel's inner flows are in), packets and bytes per direction of every
+//! Flow parity with tshark: for every capture in `shared/pcaps` (the GRE
+//! tunnel's inner flows and the reassembled fragments included), packets and bytes per direction of every
 //! TCP/UDP 5-tuple equal tshark's conversation tables (`oracle/*/conv_tcp.tsv`,
 //! `conv_udp.tsv`).
 //!
@@ -13,75 +12,72 @@ mod common;
 
 use common::*;
 
-/// Conversations where tshark and weir count differently on purpose.
+/// The shared captures with IPv4 fragments (by their protocol hierarchies).
+const FRAGMENTED: [&str; 2] = ["dns-edns-v4v6", "ipv4-fragments"];
+
+/// Where tshark and weir count fragmented datagrams differently on purpose,
+/// derived from tshark's own per-frame fields, applied to tshark's table.
 ///
-/// `dns-edns-v4v6` has four DNS answers sent as two IPv4 fragments each.
-/// tshark reassembles them and counts each datagram once, in the frame that
-/// completed it (the last fragment: 264, 52, 292 and 264 bytes). weir does not
-/// reassemble yet (the next issue): the first fragment (1514 bytes, with the UDP
-/// header) counts in the 5-tuple flow, the later fragment in a port-less flow
-/// of the same IP pair. The test checks exactly that: packets per direction
-/// equal, and the port-less flow carrying tshark's byte count.
-/// (capture, one end, the other end) of a conversation.
-type Exception = (&'static str, (&'static str, u16), (&'static str, u16));
-
-const FRAGMENT_EXCEPTIONS: [Exception; 4] = [
-    (
-        "dns-edns-v4v6",
-        ("172.217.40.76", 56680),
-        ("193.24.227.238", 53),
-    ),
-    (
-        "dns-edns-v4v6",
-        ("173.194.169.104", 59464),
-        ("193.24.227.238", 53),
-    ),
-    (
-        "dns-edns-v4v6",
-        ("193.24.227.238", 53),
-        ("194.247.5.6", 51791),
-    ),
-    (
-        "dns-edns-v4v6",
-        ("193.24.227.238", 53),
-        ("74.125.47.136", 59330),
-    ),
-];
-
-fn check_fragment_exceptions(stem: &str, ours: &mut ConvTable, theirs: &mut ConvTable) {
-    for (capture, lo, hi) in FRAGMENT_EXCEPTIONS.iter().filter(|e| e.0 == stem) {
-        let key = (17u8, (lo.0.to_string(), lo.1), (hi.0.to_string(), hi.1));
-        let bare = (17u8, (lo.0.to_string(), 0), (hi.0.to_string(), 0));
-        let t = theirs
-            .remove(&key)
-            .unwrap_or_else(|| panic!("{capture}: {key:?} not in tshark's table"));
-        let w = ours
-            .remove(&key)
-            .unwrap_or_else(|| panic!("{capture}: {key:?} not in weir's flows"));
-        let frag = ours
-            .remove(&bare)
-            .unwrap_or_else(|| panic!("{capture}: no port-less fragment flow {bare:?}"));
-        assert_eq!(
-            (w[0], w[2]),
-            (t[0], t[2]),
-            "{capture}: {key:?}: packets per direction differ"
+/// Both reassemble. tshark counts a datagram once in its UDP conversation,
+/// with the bytes of the frame that completed it (the only frame with
+/// `udp.*` fields). weir counts it once too, with the bytes of every
+/// fragment frame that went into it. A repeated fragment that arrives after
+/// its datagram was complete (`ipv4-fragments` has two) starts a datagram
+/// that never completes: weir counts it, unreassembled, in the port-less
+/// flow of the IP pair; tshark in no UDP conversation.
+fn adjust_for_fragments(capture: &std::path::Path, theirs: &mut ConvTable) {
+    let text = tshark_fields(
+        capture,
+        Some("ip.flags.mf == 1 || ip.frag_offset > 0"),
+        &[
+            "frame.number",
+            "frame.len",
+            "ip.src",
+            "ip.dst",
+            "ip.id",
+            "udp.srcport",
+            "udp.dstport",
+        ],
+    );
+    type Frag = (u64, u64, Option<(u16, u16)>);
+    let mut datagrams: std::collections::BTreeMap<(String, String, String), Vec<Frag>> =
+        Default::default();
+    for line in text.lines() {
+        let c: Vec<&str> = line.split('\t').collect();
+        let ports = (!c[5].is_empty()).then(|| (c[5].parse().unwrap(), c[6].parse().unwrap()));
+        datagrams
+            .entry((c[2].to_string(), c[3].to_string(), c[4].to_string()))
+            .or_default()
+            .push((c[0].parse().unwrap(), c[1].parse().unwrap(), ports));
+    }
+    assert!(!datagrams.is_empty(), "{}: no fragments", capture.display());
+    for ((src, dst, id), frags) in &datagrams {
+        let done: Vec<&Frag> = frags.iter().filter(|f| f.2.is_some()).collect();
+        assert_eq!(done.len(), 1, "datagram {src} {dst} {id}: reassembled once");
+        let (done_no, done_len, ports) = *done[0];
+        let (sport, dport) = ports.unwrap();
+        let mut add = |a: (String, u16), b: (String, u16), packets: u64, bytes: u64| {
+            let (lo, hi, dir) = if a <= b { (a, b, 0) } else { (b, a, 2) };
+            let e = theirs.entry((17, lo, hi)).or_default();
+            e[dir] += packets;
+            e[dir + 1] += bytes;
+        };
+        let before: u64 = frags.iter().filter(|f| f.0 <= done_no).map(|f| f.1).sum();
+        add(
+            (src.clone(), sport),
+            (dst.clone(), dport),
+            0,
+            before - done_len,
         );
-        for (dir, (pk, by)) in [(0, (0, 1)), (1, (2, 3))] {
-            if frag[pk] > 0 {
-                assert_eq!(frag[by], t[by], "{capture}: {key:?} direction {dir}: later fragment bytes != tshark's reassembling frame");
-            } else {
-                assert_eq!(
-                    w[by], t[by],
-                    "{capture}: {key:?} direction {dir}: unfragmented bytes differ"
-                );
-            }
+        for late in frags.iter().filter(|f| f.0 > done_no) {
+            add((src.clone(), 0), (dst.clone(), 0), 1, late.1);
         }
     }
 }
 
 #[test]
 fn flows_match_tshark_conversations_on_every_capture() {
-    let skip = ["ipv4-fragments.pcap"];
+    let skip: [&str; 0] = [];
     let mut failures = Vec::new();
     let mut checked = 0;
     for name in manifest_captures() {
@@ -100,9 +96,11 @@ fn flows_match_tshark_conversations_on_every_capture() {
             "{name}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let mut ours = weir_conv_table(&ndjson(&dir.path().join("flows.ndjson")));
+        let ours = weir_conv_table(&ndjson(&dir.path().join("flows.ndjson")));
         let mut theirs = oracle_conv_table(&[&stem]);
-        check_fragment_exceptions(&stem, &mut ours, &mut theirs);
+        if FRAGMENTED.contains(&stem.as_str()) {
+            adjust_for_fragments(&pcap(&name), &mut theirs);
+        }
         for (key, theirs_v) in &theirs {
             match ours.get(key) {
                 Some(v) if v == theirs_v => {}

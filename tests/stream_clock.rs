@@ -45,13 +45,14 @@ fn u(v: &Value, key: &str) -> u64 {
         .unwrap_or_else(|| panic!("`{key}` missing or not a number in {v}"))
 }
 
-/// Packets in final flow records plus non-IP and malformed packets.
+/// Frames in final flow records (a reassembled datagram is one packet of
+/// several frames) plus non-IP and malformed frames.
 fn accounted_packets(out: &Path) -> u64 {
     let s = summary(out);
     let in_flows: u64 = ndjson(&out.join("flows.ndjson"))
         .iter()
         .filter(|f| f["end_reason"] != "active")
-        .map(|f| u(f, "az_packets") + u(f, "za_packets"))
+        .map(|f| u(f, "az_frames") + u(f, "za_frames"))
         .sum();
     let malformed: u64 = s["decode_errors"]
         .as_object()
@@ -129,7 +130,7 @@ fn check_clock(name: &str, interval: Option<u64>) {
     assert_eq!(
         accounted_packets(&out),
         info.packets,
-        "{what}: packets in flows + non-IP + malformed"
+        "{what}: frames in flows + non-IP + malformed"
     );
 }
 
@@ -253,7 +254,7 @@ fn check_split(name: &str) {
     assert_eq!(
         accounted_packets(&reversed),
         info.packets,
-        "{what}: packets in flows + non-IP + malformed"
+        "{what}: frames in flows + non-IP + malformed"
     );
     assert_eq!(
         s["last_ts"].as_str(),

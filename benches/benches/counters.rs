@@ -89,6 +89,7 @@ fn run_flows(frames: &[Frame], table: &mut FlowTable) {
                 decoded: d,
                 ts: f.ts,
                 wire_len: f.wire_len,
+                frames: 1,
             };
             table.observe(&facts, f.ts.secs, &mut events);
         }
@@ -106,6 +107,7 @@ fn run_counters(frames: &[Frame], table: &mut FlowTable, meters: &mut Meters) {
                 decoded: d,
                 ts: f.ts,
                 wire_len: f.wire_len,
+                frames: 1,
             };
             table.observe(&facts, f.ts.secs, &mut events);
         }
@@ -145,6 +147,7 @@ fn bench(c: &mut Criterion) {
                     decoded: d,
                     ts: f.ts,
                     wire_len: f.wire_len,
+                    frames: 1,
                 };
                 t.observe(&facts, f.ts.secs, &mut events);
             }

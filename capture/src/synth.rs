@@ -11,6 +11,7 @@
 
 pub mod checksum;
 mod conversation;
+pub mod fragment;
 mod frame;
 pub mod tunnel;
 

@@ -157,7 +157,9 @@ impl Meters {
         let open_delta = opened - i64::from(u.closed);
         let (az_b, za_b) = (to_i64(u.az_bytes), to_i64(u.za_bytes));
         let bytes = az_b + za_b;
-        let packets = to_i64(u.az_packets + u.za_packets);
+        // Hosts and protocols count frames, as tshark's endpoint and IP
+        // tables do (every fragment of a reassembled datagram).
+        let frames = to_i64(u.az_frames + u.za_frames);
 
         let a = HostSide {
             key: host_key(&key.a_ip),
@@ -184,7 +186,7 @@ impl Meters {
                 Builtin::ExternalHosts
             };
             for g in [host_group, split] {
-                side.meter(self.table(g).row(side.key), packets, opened, open_delta);
+                side.meter(self.table(g).row(side.key), frames, opened, open_delta);
             }
         }
 
@@ -209,7 +211,7 @@ impl Meters {
             .table(Builtin::NetworkLayer)
             .row(BinKey::byte(key.proto));
         row[layer::BYTES] += bytes;
-        row[layer::PACKETS] += packets;
+        row[layer::PACKETS] += frames;
         row[layer::ACTIVE_FLOWS] += open_delta;
         row[layer::NEW_FLOWS] += opened;
 
@@ -236,8 +238,8 @@ impl Meters {
             }
         }
         let dirs = [
-            (home_a, home_z, az_b, u.az_packets),
-            (home_z, home_a, za_b, u.za_packets),
+            (home_a, home_z, az_b, u.az_frames),
+            (home_z, home_a, za_b, u.za_frames),
         ];
         for (from_home, to_home, b, p) in dirs {
             if b == 0 && p == 0 {

@@ -16,6 +16,7 @@ pub mod clock;
 pub mod coordinator;
 pub mod counter_flush;
 pub mod reader;
+pub mod reassembly;
 pub mod summary;
 pub mod worker;
 
@@ -81,6 +82,10 @@ pub struct EngineConfig {
     /// to stop reading: everything read so far is flushed, plugins drain,
     /// and the run returns as at the end of its input. `None`: never.
     pub stop: Option<Arc<std::sync::atomic::AtomicBool>>,
+    /// IP reassembly bounds; `None` turns reassembly off (fragments then
+    /// count as they come: the first in its 5-tuple flow, later ones in the
+    /// port-less flow of the IP pair).
+    pub reassembly: Option<reassembly::Limits>,
 }
 
 impl EngineConfig {
@@ -99,6 +104,7 @@ impl EngineConfig {
             max_keys: crate::counters::group::DEFAULT_MAX_KEYS,
             counter_groups: Vec::new(),
             stop: None,
+            reassembly: Some(reassembly::Limits::default()),
         }
     }
 
@@ -394,7 +400,13 @@ impl Engine {
             .spawn(move || coordinator.run())
             .map_err(|e| EngineError::Thread(e.to_string()))?;
 
-        let read = reader::read_all(source, cfg.interval_secs, worker_in, cfg.stop.as_deref());
+        let read = reader::read_all(
+            source,
+            cfg.interval_secs,
+            worker_in,
+            cfg.stop.as_deref(),
+            cfg.reassembly,
+        );
         let mut summary = RunSummary {
             workers: n,
             packets: read.packets,
@@ -456,6 +468,7 @@ impl Engine {
             .map(|(k, v)| (k.to_string(), v))
             .collect();
         summary.tunnelled_packets = read.tunnelled;
+        summary.reassembly = summary::ReassemblySummary::of(&read.reassembly);
         summary.tunnel_errors = read
             .tunnel_errors
             .into_iter()

@@ -14,6 +14,7 @@ use crossbeam_channel::Sender;
 use weir_plugin_api::Timestamp;
 
 use super::clock::StreamClock;
+use super::reassembly::{HeldFragment, Limits, Reassembler, ReassemblyStats, Verdict};
 use super::worker::{Marker, PacketJob, WorkerIn};
 use crate::decode;
 use crate::flow::FlowKey;
@@ -38,6 +39,8 @@ pub struct ReadOutcome {
     /// Damaged tunnel payloads by reason: the outer packet still counted,
     /// the layers inside could not be read.
     pub tunnel_errors: BTreeMap<&'static str, u64>,
+    /// What IP reassembly did.
+    pub reassembly: ReassemblyStats,
     /// Non-fatal input problems, in order.
     pub warnings: Vec<String>,
     /// Time going backwards, one line per input (nothing is lost: these do
@@ -117,6 +120,55 @@ impl Shards {
     }
 }
 
+/// Sends `job` (a packet of `frame`) to its worker, then each tunnel layer
+/// inside it: each layer is a packet of its own flow (the outer GRE or UDP
+/// flow, the inner flows), as in tshark's conversation tables; only the
+/// first layer meters the link.
+fn push_layers(shards: &mut Shards, out: &mut ReadOutcome, frame: &[u8], job: PacketJob, n: usize) {
+    shards.push(shard_of(&job, n), job);
+    let mut layer = job.decoded;
+    for _ in 0..decode::tunnel::MAX_DEPTH {
+        let Some(outer) = layer else { break };
+        layer = match decode::decode_carried(frame, &outer) {
+            None | Some(Ok(None)) => None,
+            Some(Ok(Some(inner))) => Some(inner),
+            Some(Err(e)) => {
+                *out.tunnel_errors.entry(e.reason()).or_insert(0) += 1;
+                None
+            }
+        };
+        if let Some(inner) = layer {
+            out.tunnelled += 1;
+            let job = PacketJob {
+                decoded: layer,
+                meter_link: false,
+                fragment: inner.fragment != decode::Fragment::None,
+                ..job
+            };
+            shards.push(shard_of(&job, n), job);
+        }
+    }
+}
+
+/// Sends fragments that were not reassembled as they came (their link was
+/// metered when they arrived).
+fn replay(shards: &mut Shards, out: &mut ReadOutcome, fragments: Vec<HeldFragment>, n: usize) {
+    let now_sec = out.clock.now_secs();
+    for h in fragments {
+        let job = PacketJob {
+            decoded: Some(h.decoded),
+            link: decode::LinkFacts::default(),
+            meter_link: false,
+            fragment: true,
+            frames: 1,
+            ts: h.ts,
+            wire_len: h.wire_len,
+            now_sec,
+        };
+        shards.push(shard_of(&job, n), job);
+    }
+}
+
 /// The worker that owns `job`'s flow (frames without IP go to worker 0).
 #[inline]
 fn shard_of(job: &PacketJob, workers: usize) -> usize {
@@ -140,7 +192,9 @@ pub fn read_all(
     interval_secs: u64,
     senders: Vec<Sender<WorkerIn>>,
     stop: Option<&AtomicBool>,
+    reassembly: Option<Limits>,
 ) -> ReadOutcome {
+    let mut reassembler = reassembly.map(Reassembler::new);
     let n = senders.len().max(1);
     let mut shards = Shards {
         batches: (0..senders.len())
@@ -155,6 +209,7 @@ pub fn read_all(
         decode_errors: BTreeMap::new(),
         tunnelled: 0,
         tunnel_errors: BTreeMap::new(),
+        reassembly: ReassemblyStats::default(),
         warnings: Vec::new(),
         clock_warnings: Vec::new(),
         error: None,
@@ -196,6 +251,12 @@ pub fn read_all(
             out.first_ts = Some(pkt.ts);
         }
         let step = out.clock.advance(pkt.ts);
+        if let (Some(r), Some(_)) = (reassembler.as_mut(), step.tick) {
+            // Datagrams that waited too long count as they came, before
+            // the markers of the new second.
+            let expired = r.expire(out.clock.now_secs());
+            replay(&mut shards, &mut out, expired, n);
+        }
         if let Some(end_sec) = step.boundary {
             shards.marker(Marker::Boundary { end_sec });
         }
@@ -216,38 +277,53 @@ pub fn read_all(
                 continue;
             }
         };
-        let job = PacketJob {
-            decoded,
-            link,
-            meter_link: true,
-            ts: pkt.ts,
-            wire_len: pkt.wire_len,
-            now_sec: out.clock.now_secs(),
-        };
-        shards.push(shard_of(&job, n), job);
-        // Each tunnel layer is a packet of its own flow (the outer GRE or
-        // UDP flow above, the inner flows here), as in tshark's
-        // conversation tables; only the first layer meters the link.
-        let mut layer = decoded;
-        for _ in 0..decode::tunnel::MAX_DEPTH {
-            let Some(outer) = layer else { break };
-            layer = match decode::decode_carried(pkt.data, &outer) {
-                None | Some(Ok(None)) => None,
-                Some(Ok(Some(inner))) => Some(inner),
-                Some(Err(e)) => {
-                    *out.tunnel_errors.entry(e.reason()).or_insert(0) += 1;
-                    None
+        let now_sec = out.clock.now_secs();
+        let fragment = decoded.filter(|d| d.fragment != decode::Fragment::None);
+        if let (Some(r), Some(d)) = (reassembler.as_mut(), fragment) {
+            // The frame meters the link now; its IP layer waits for the
+            // rest of its datagram.
+            shards.push(
+                0,
+                PacketJob {
+                    decoded: None,
+                    link,
+                    meter_link: true,
+                    fragment: true,
+                    frames: 1,
+                    ts: pkt.ts,
+                    wire_len: pkt.wire_len,
+                    now_sec,
+                },
+            );
+            match r.push(pkt.data, &d, pkt.wire_len, pkt.ts, now_sec) {
+                Verdict::Held => {}
+                Verdict::Complete(c) => {
+                    let job = PacketJob {
+                        decoded: Some(c.decoded),
+                        link,
+                        meter_link: false,
+                        fragment: false,
+                        frames: c.frames,
+                        ts: c.ts,
+                        wire_len: u32::try_from(c.bytes).unwrap_or(u32::MAX),
+                        now_sec,
+                    };
+                    push_layers(&mut shards, &mut out, r.datagram(), job, n);
                 }
-            };
-            if layer.is_some() {
-                out.tunnelled += 1;
-                let job = PacketJob {
-                    decoded: layer,
-                    meter_link: false,
-                    ..job
-                };
-                shards.push(shard_of(&job, n), job);
+                Verdict::Replay(fragments) => replay(&mut shards, &mut out, fragments, n),
             }
+        } else {
+            let job = PacketJob {
+                decoded,
+                link,
+                meter_link: true,
+                fragment: fragment.is_some(),
+                frames: 1,
+                ts: pkt.ts,
+                wire_len: pkt.wire_len,
+                now_sec,
+            };
+            push_layers(&mut shards, &mut out, pkt.data, job, n);
         }
         if let Some(us) = behind {
             let id = source.origin_id();
@@ -262,6 +338,11 @@ pub fn read_all(
         }
     }
     backwards_warning(file_name, file_backwards, &mut out);
+    if let Some(mut r) = reassembler {
+        let left = r.drain();
+        replay(&mut shards, &mut out, left, n);
+        out.reassembly = r.stats().clone();
+    }
     shards.marker(Marker::Eof {
         end_sec: out.clock.final_boundary().unwrap_or(0),
     });

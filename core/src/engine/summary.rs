@@ -63,6 +63,33 @@ pub struct TopKey {
     pub bytes: i64,
 }
 
+/// What IP reassembly did over the run.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct ReassemblySummary {
+    /// Datagrams reassembled.
+    pub datagrams: u64,
+    /// Fragment frames that went into them (duplicates included).
+    pub fragments: u64,
+    /// Datagrams not reassembled, by reason (`timeout`, `memory`,
+    /// `overlap`, `too_many_fragments`, `too_big`, `truncated`,
+    /// `inconsistent`, `incomplete` at end of input).
+    pub dropped: BTreeMap<String, u64>,
+    /// Fragment frames of those, counted unreassembled.
+    pub fragments_unreassembled: u64,
+}
+
+impl ReassemblySummary {
+    /// From the reader's statistics.
+    pub fn of(s: &super::reassembly::ReassemblyStats) -> ReassemblySummary {
+        ReassemblySummary {
+            datagrams: s.datagrams,
+            fragments: s.fragments,
+            dropped: s.dropped.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+            fragments_unreassembled: s.fragments_unreassembled,
+        }
+    }
+}
+
 /// The outcome of a run.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct RunSummary {
@@ -81,6 +108,9 @@ pub struct RunSummary {
     /// packet's reason): the outer packet was counted, what it carried
     /// could not be read.
     pub tunnel_errors: BTreeMap<String, u64>,
+    /// IP reassembly: datagrams rebuilt, their fragments, datagrams not
+    /// rebuilt by reason (their fragments counted as they came).
+    pub reassembly: ReassemblySummary,
     /// Flows created.
     pub flows: u64,
     /// Flow records written to `flows.ndjson`.
@@ -147,6 +177,18 @@ impl RunSummary {
         );
         for (reason, n) in &self.decode_errors {
             let _ = writeln!(s, "  malformed    {reason}: {n}");
+        }
+        let r = &self.reassembly;
+        if r.datagrams > 0 || r.fragments_unreassembled > 0 {
+            let dropped: u64 = r.dropped.values().sum();
+            let _ = writeln!(
+                s,
+                "reassembly     {} datagrams from {} fragments, {} not reassembled ({} fragments counted as they came)",
+                r.datagrams, r.fragments, dropped, r.fragments_unreassembled
+            );
+            for (reason, n) in &r.dropped {
+                let _ = writeln!(s, "  dropped      {reason}: {n}");
+            }
         }
         if self.tunnelled_packets > 0 || !self.tunnel_errors.is_empty() {
             let errors: u64 = self.tunnel_errors.values().sum();

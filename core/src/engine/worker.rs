@@ -12,7 +12,7 @@ use weir_plugin_api::{FlowHandle, Timestamp};
 
 use crate::counters::metering::Meters;
 use crate::counters::shard::CounterShard;
-use crate::decode::{Decoded, Fragment, LinkFacts};
+use crate::decode::{Decoded, LinkFacts};
 use crate::flow::{FlowEvent, FlowSnapshot, FlowTable, FlowTableConfig, PacketFacts, TableStats};
 
 /// A decoded frame handed to a worker.
@@ -27,9 +27,15 @@ pub struct PacketJob {
     /// first layer, false for the packets inside its tunnels (the frame is
     /// counted once).
     pub meter_link: bool,
+    /// Whether the frame is an IP fragment (the Aggregates fragment meter,
+    /// metered with the link).
+    pub fragment: bool,
+    /// Frames that carried the packet: 1, or the fragments of a
+    /// reassembled datagram (`wire_len` is then their bytes together).
+    pub frames: u32,
     /// Capture time.
     pub ts: Timestamp,
-    /// Frame length on the wire.
+    /// Frame length on the wire (all fragments' for a reassembled datagram).
     pub wire_len: u32,
     /// The stream clock's second when the packet was read.
     pub now_sec: u64,
@@ -94,14 +100,14 @@ pub fn run(
             WorkerIn::Packets(jobs) => {
                 for job in &jobs {
                     if job.meter_link {
-                        let fragment = job.decoded.is_some_and(|d| d.fragment != Fragment::None);
-                        meters.packet(&job.link, job.wire_len, fragment);
+                        meters.packet(&job.link, job.wire_len, job.fragment);
                     }
                     if let Some(decoded) = &job.decoded {
                         let facts = PacketFacts {
                             decoded,
                             ts: job.ts,
                             wire_len: job.wire_len,
+                            frames: job.frames,
                         };
                         table.observe(&facts, job.now_sec, &mut events);
                     }

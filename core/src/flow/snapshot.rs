@@ -26,6 +26,10 @@ pub struct FlowCounters {
     pub az_packets: u64,
     /// Packets Z to A.
     pub za_packets: u64,
+    /// Frames A to Z (a reassembled datagram is one packet of several frames).
+    pub az_frames: u64,
+    /// Frames Z to A.
+    pub za_frames: u64,
     /// Transport payload bytes A to Z.
     pub az_payload: u64,
     /// Transport payload bytes Z to A.
@@ -83,13 +87,12 @@ impl OuterEnds {
 }
 
 /// The API 1.2 block of a flow with these counters, key and outer ends.
-/// Frames equal packets: weir does not reassemble IP datagrams yet.
 pub fn record_ext(counters: &FlowCounters, key: &FlowKey, outer: Option<OuterEnds>) -> FlowExtV1_2 {
     let none = IpBytes::default();
     let (outer_a, outer_z) = outer.map_or((none, none), |o| (o.ip(o.a), o.ip(o.z)));
     FlowExtV1_2::new(
-        counters.az_packets,
-        counters.za_packets,
+        counters.az_frames,
+        counters.za_frames,
         FlowTunnel {
             kind: TunnelKind(key.encap.kind as u8),
             id: key.encap.id,

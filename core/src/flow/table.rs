@@ -82,8 +82,11 @@ pub struct PacketFacts<'a> {
     pub decoded: &'a Decoded,
     /// Capture time of the packet.
     pub ts: Timestamp,
-    /// Frame length on the wire.
+    /// Frame length on the wire (all fragments' for a reassembled datagram).
     pub wire_len: u32,
+    /// Frames that carried the packet (1, or a reassembled datagram's
+    /// fragments).
+    pub frames: u32,
 }
 
 struct FlowEntry {
@@ -222,6 +225,8 @@ impl FlowTable {
             Direction::AtoZ => {
                 e.counters.az_bytes += len;
                 e.counters.az_packets += 1;
+                e.counters.az_frames += u64::from(pkt.frames);
+                e.usage.az_frames += u64::from(pkt.frames);
                 e.counters.az_payload += payload;
                 e.usage.az_bytes += len;
                 e.usage.az_packets += 1;
@@ -231,6 +236,8 @@ impl FlowTable {
             Direction::ZtoA => {
                 e.counters.za_bytes += len;
                 e.counters.za_packets += 1;
+                e.counters.za_frames += u64::from(pkt.frames);
+                e.usage.za_frames += u64::from(pkt.frames);
                 e.counters.za_payload += payload;
                 e.usage.za_bytes += len;
                 e.usage.za_packets += 1;
@@ -664,6 +671,7 @@ mod tests {
             decoded: &d,
             ts: Timestamp { secs, usecs: 0 },
             wire_len: 60 + d.payload_len,
+            frames: 1,
         };
         t.observe(&facts, secs, events);
     }

@@ -14,6 +14,10 @@ pub struct FlowUse {
     pub az_packets: u64,
     /// Packets Z to A.
     pub za_packets: u64,
+    /// Frames A to Z (more than packets for reassembled datagrams).
+    pub az_frames: u64,
+    /// Frames Z to A.
+    pub za_frames: u64,
     /// TCP SYNs (without ACK) sent by A.
     pub az_syn: u32,
     /// TCP SYNs sent by Z.

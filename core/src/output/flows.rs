@@ -38,8 +38,8 @@ pub fn push_flow_line(out: &mut String, flow: &FlowSnapshot) {
     }
     let _ = write!(
         out,
-        "],\"az_bytes\":{},\"za_bytes\":{},\"az_packets\":{},\"za_packets\":{},\"az_payload\":{},\"za_payload\":{},\"first_ts\":",
-        r.az_bytes, r.za_bytes, r.az_packets, r.za_packets, r.az_payload, r.za_payload
+        "],\"az_bytes\":{},\"za_bytes\":{},\"az_packets\":{},\"za_packets\":{},\"az_frames\":{},\"za_frames\":{},\"az_payload\":{},\"za_payload\":{},\"first_ts\":",
+        r.az_bytes, r.za_bytes, r.az_packets, r.za_packets, flow.counters.az_frames, flow.counters.za_frames, r.az_payload, r.za_payload
     );
     push_ts(out, r.first_ts);
     out.push_str(",\"last_ts\":");
