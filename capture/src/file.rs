@@ -18,7 +18,11 @@
 //!
 //! The same path reads standard input (`-`), FIFOs, and gzip- or
 //! zstd-compressed captures (decompressed on the fly, see
-//! [`crate::compress`]).
+//! [`crate::compress`]). A read blocks until the writer of a pipe sends
+//! something or closes it; the engine's stop flag is looked at between
+//! packets, so a stop requested while a pipe is silent takes effect when
+//! its next bytes (or its end) arrive. Standard input that is a terminal is
+//! refused at open.
 //!
 //! # Files changing underneath
 //!
