@@ -379,4 +379,49 @@ mod tests {
         let mut source = FileSource::open(&[&a, &empty, &empty, &a]).unwrap();
         assert_eq!(drain(&mut source), vec![Seen::Packet(1), Seen::Packet(1)]);
     }
+
+    #[test]
+    fn standard_input_twice_is_refused_up_front() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.pcap");
+        std::fs::write(&a, pcap(&[1])).unwrap();
+        let (a, dash) = (a.as_path(), Path::new("-"));
+        match FileSource::open(&[a, dash, a, dash]).unwrap_err() {
+            SourceError::Open { path, source } => {
+                assert_eq!(path, Path::new("(standard input)"));
+                assert!(source.to_string().contains("more than once"), "{source}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn skipped_blocks_add_up_over_inputs() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ng = Builder::new(Endian::Little);
+        ng.idb(1, 0, None)
+            .block(0x77, &[])
+            .epb(0, 1, &[1], 1)
+            .epb(9, 1, &[2], 1);
+        let a = dir.path().join("a.pcapng");
+        std::fs::write(&a, ng.bytes()).unwrap();
+        let mut source = FileSource::open(&[&a, &a]).unwrap();
+        let seen = drain(&mut source);
+        assert_eq!(seen.len(), 4, "{seen:?}");
+        let both = SkippedBlocks {
+            unknown: 2,
+            damaged: 2,
+        };
+        assert_eq!(source.skipped_blocks(), both);
+        let one = SkippedBlocks {
+            unknown: 1,
+            damaged: 1,
+        };
+        let per_input: Vec<SkippedBlocks> =
+            source.inputs().iter().map(|i| i.skipped_blocks()).collect();
+        assert_eq!(per_input, vec![one, one]);
+        assert!(source.inputs().iter().all(|i| !i.is_stream()
+            && i.format() == Some(Format::Pcapng)
+            && i.compression() == Some(Compression::None)));
+    }
 }
