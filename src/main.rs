@@ -66,8 +66,9 @@ struct PluginInfoArgs {
 
 #[derive(clap::Args, Debug)]
 struct RunArgs {
-    /// Capture file (pcap or pcapng, by magic number); repeat to read several
-    /// files as one stream, in the order given.
+    /// Capture file (pcap or pcapng, plain or gzip/zstd-compressed, by magic
+    /// number); `-` reads standard input, and FIFOs work too. Repeat to read
+    /// several captures as one stream, in the order given.
     #[arg(long = "pcap", value_name = "FILE", required = true)]
     pcaps: Vec<PathBuf>,
 
@@ -248,8 +249,9 @@ fn say(text: &str) {
 }
 
 fn execute(args: &RunArgs, stop: Arc<AtomicBool>) -> anyhow::Result<RunSummary> {
-    // Every input is opened and its header checked before plugins start or
-    // any packet is read, so a bad third file fails the run up front.
+    // Every regular file (and the first input, whatever it is) is opened and
+    // its header checked before plugins start or any packet is read, so a
+    // bad third file fails the run up front.
     let mut source = FileSource::open(&args.pcaps)?;
     let mut cfg = EngineConfig::new(&args.out);
     cfg.stop = Some(stop);

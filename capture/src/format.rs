@@ -48,8 +48,9 @@ impl Format {
 
 /// A reader for whichever format a file turned out to be.
 ///
-/// Like the readers it wraps, it keeps only its position and must be given the
-/// same bytes at every [`Reader::step`].
+/// Like the readers it wraps, it keeps only its position (and, for pcapng,
+/// the current section's interfaces): each [`Reader::step`] is given the
+/// file's bytes from [`Reader::offset`] on.
 #[derive(Debug, Clone)]
 pub enum Reader {
     /// Reading a classic pcap file.
@@ -60,11 +61,25 @@ pub enum Reader {
 
 impl Reader {
     /// Detects the format of `data` and reads its file header.
+    ///
+    /// `data` must hold the whole header: [`Reader::header_len`] says how
+    /// many bytes that takes.
     pub fn new(data: &[u8]) -> Result<Reader, FormatError> {
         Ok(match Format::detect(data)? {
             Format::Pcap => Reader::Pcap(PcapReader::new(data)?),
             Format::Pcapng => Reader::Pcapng(PcapngReader::new(data)?),
         })
+    }
+
+    /// How many bytes from the start of a file [`Reader::new`] needs,
+    /// judging by its first bytes `prefix` (call again with more until the
+    /// answer stops growing; at most [`pcapng::MAX_BLOCK_LEN`]).
+    pub fn header_len(prefix: &[u8]) -> usize {
+        if prefix.len() >= 4 && Endian::Little.u32(prefix, 0) == Some(pcapng::BLOCK_SHB) {
+            pcapng::header_len(prefix)
+        } else {
+            pcap::HEADER_LEN
+        }
     }
 
     /// The format being read.
@@ -75,20 +90,41 @@ impl Reader {
         }
     }
 
-    /// The next packet of `data`, a warning, or the end.
+    /// Byte offset of the next record or block.
     #[inline]
-    pub fn step(&mut self, data: &[u8]) -> Step {
+    pub fn offset(&self) -> u64 {
         match self {
-            Reader::Pcap(r) => r.step(data),
-            Reader::Pcapng(r) => r.step(data),
+            Reader::Pcap(r) => r.offset(),
+            Reader::Pcapng(r) => r.offset(),
+        }
+    }
+
+    /// The next packet, a warning, a request for more bytes, or the end:
+    /// `window` holds the file's bytes from [`Reader::offset`] on, `eof` says
+    /// whether the file ends there (see [`PcapReader::step`] and
+    /// [`PcapngReader::step`]).
+    #[inline]
+    pub fn step(&mut self, window: &[u8], eof: bool) -> Step {
+        match self {
+            Reader::Pcap(r) => r.step(window, eof),
+            Reader::Pcapng(r) => r.step(window, eof),
+        }
+    }
+
+    /// Blocks skipped so far: (of unknown type, damaged). Always zero for
+    /// pcap, whose records have no type.
+    pub fn skipped_blocks(&self) -> (u64, u64) {
+        match self {
+            Reader::Pcap(_) => (0, 0),
+            Reader::Pcapng(r) => (r.unknown_blocks(), r.damaged_blocks()),
         }
     }
 }
 
 /// The packets and warnings of a capture held in a byte slice, as an iterator.
 ///
-/// Handy when the bytes are already in memory (tests, embedded captures); for
-/// files on disk use [`crate::CaptureFile`], which maps them instead.
+/// Handy when the bytes are already in memory (tests, embedded captures,
+/// fuzzing); for files on disk and streams use [`crate::CaptureFile`].
 #[derive(Debug, Clone)]
 pub struct Records<'d> {
     data: &'d [u8],
@@ -108,16 +144,25 @@ impl<'d> Records<'d> {
     pub fn format(&self) -> Format {
         self.reader.format()
     }
+
+    /// The reader (its position, and for pcapng its section, interfaces and
+    /// skipped blocks).
+    pub fn reader(&self) -> &Reader {
+        &self.reader
+    }
 }
 
 impl<'d> Iterator for Records<'d> {
     type Item = Record<'d>;
 
     fn next(&mut self) -> Option<Record<'d>> {
-        match self.reader.step(self.data) {
+        let at = usize::try_from(self.reader.offset()).unwrap_or(usize::MAX);
+        let window = self.data.get(at..).unwrap_or(&[]);
+        match self.reader.step(window, true) {
             Step::Packet(p) => Some(Record::Packet(p.packet(self.data))),
             Step::Warning(w) => Some(Record::Warning(w)),
-            Step::End => None,
+            // Not returned at the end of the data; `End` all the same.
+            Step::Need(_) | Step::End => None,
         }
     }
 }

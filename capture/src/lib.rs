@@ -1,27 +1,34 @@
-//! weir-capture: packet sources for weir, reading pcap and pcapng files.
+//! weir-capture: packet sources for weir, reading pcap and pcapng captures
+//! from files, FIFOs and standard input, plain or gzip/zstd-compressed.
 //!
-//! The crate implements weir-core's [`PacketSource`] for capture files:
+//! The crate implements weir-core's [`PacketSource`] for captures:
 //!
-//! * [`FileSource`] reads any number of files as one stream, in the order
-//!   given, after checking every file's header up front;
-//! * [`CaptureFile`] is one memory-mapped file, its format recognised by magic
-//!   number ([`Format`]);
-//! * [`pcap`] and [`pcapng`] read the two formats over plain byte slices, and
-//!   [`Records`] iterates over a capture already in memory.
+//! * [`FileSource`] reads any number of inputs as one stream, in the order
+//!   given, after checking every regular file's header up front;
+//! * [`CaptureFile`] is one capture streamed through one reusable buffer, its
+//!   compression ([`Compression`]) and format ([`Format`]) recognised by
+//!   magic number;
+//! * [`pcap`] and [`pcapng`] (several sections, per-interface link type,
+//!   `if_tsresol` and `if_tsoffset`) read the two formats over byte slices
+//!   that need not hold the whole file, and [`Records`] iterates over a
+//!   capture already in memory.
 //!
-//! Packets are zero-copy slices of the memory map; reading allocates nothing
-//! per packet. No input can make the readers panic: damage is reported as a
-//! [`SourceWarning`] (for instance a file cut short in the middle of a packet,
-//! after which reading goes on with the next file) or, when a file is not a
-//! capture at all, as a [`SourceError`] before any packet is read.
+//! Packets are slices of the read buffer, valid until the next call; reading
+//! allocates nothing per packet, and memory use does not grow with the
+//! file. No input, and no change of a file while it is read, can make the
+//! readers panic or crash: damage is reported as a [`SourceWarning`] (for
+//! instance a file cut short in the middle of a packet, after which reading
+//! goes on with the next file), skipped pcapng blocks are counted
+//! ([`SkippedBlocks`]), and a file that is not a capture at all is a
+//! [`SourceError`] before any packet is read.
 //!
 //! For tests and demos, [`PcapWriter`] writes classic pcap files and
 //! [`synth`] builds the frames to put in them.
 
 #![deny(missing_docs)]
-// The one exception, mapping the file, is allowed where it happens.
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 
+pub mod compress;
 pub mod field;
 pub mod file;
 pub mod format;
@@ -32,12 +39,14 @@ pub mod record;
 pub mod synth;
 pub mod write;
 
+pub use compress::Compression;
 pub use file::CaptureFile;
 pub use format::{Format, Reader, Records};
-pub use multi::FileSource;
+pub use multi::{FileSource, Input};
 pub use record::{FormatError, PacketRef, Record, Step, Warning};
 pub use write::PcapWriter;
 
 pub use weir_core::source::{
-    LinkType, Packet, PacketSource, SourceError, SourceItem, SourceWarning, Timestamp,
+    LinkType, Packet, PacketSource, SkippedBlocks, SourceError, SourceItem, SourceWarning,
+    Timestamp,
 };

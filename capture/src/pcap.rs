@@ -116,27 +116,27 @@ pub fn magic(data: &[u8]) -> Option<(Endian, bool)> {
 
 /// Reads the packet records of a pcap file, one [`Step`] at a time.
 ///
-/// The reader keeps only its position; every call to [`PcapReader::step`]
-/// must be given the same bytes as [`PcapReader::new`] (a different slice
-/// gives wrong packets, never a panic).
+/// The reader keeps only its position: every call to [`PcapReader::step`] is
+/// given the bytes of the file from [`PcapReader::offset`] on, as many as the
+/// caller has (a wrong slice gives wrong packets, never a panic).
 #[derive(Debug, Clone)]
 pub struct PcapReader {
     header: PcapHeader,
     // Converted once here rather than once per packet.
     link: LinkType,
-    offset: usize,
+    offset: u64,
     done: bool,
 }
 
 impl PcapReader {
-    /// Reads the file header of `data` and positions the reader at the first
-    /// record.
+    /// Reads the file header at the start of `data` and positions the reader
+    /// at the first record.
     pub fn new(data: &[u8]) -> Result<PcapReader, FormatError> {
         let header = PcapHeader::parse(data)?;
         Ok(PcapReader {
             header,
             link: header.link(),
-            offset: HEADER_LEN,
+            offset: HEADER_LEN as u64,
             done: false,
         })
     }
@@ -147,33 +147,38 @@ impl PcapReader {
     }
 
     /// Byte offset of the next record.
-    pub fn offset(&self) -> usize {
+    pub fn offset(&self) -> u64 {
         self.offset
     }
 
-    /// The next packet of `data`, a warning, or the end.
+    /// The next packet, a warning, a request for more bytes, or the end.
     ///
-    /// A record that runs past the end of the file, or that claims more than
-    /// [`MAX_RECORD_LEN`] bytes, gives a warning carrying the record's offset,
-    /// and every later step is [`Step::End`].
+    /// `window` holds the file's bytes from [`PcapReader::offset`] on, and
+    /// `eof` says whether the file ends where `window` does. A record that
+    /// is not all in `window` gives [`Step::Need`] unless `eof` is set; then,
+    /// or when a record claims more than [`MAX_RECORD_LEN`] bytes, the step is
+    /// a warning carrying the record's offset, and every later step is
+    /// [`Step::End`].
     #[inline]
-    pub fn step(&mut self, data: &[u8]) -> Step {
+    pub fn step(&mut self, window: &[u8], eof: bool) -> Step {
         if self.done {
             return Step::End;
         }
         let start = self.offset;
-        let rest = data.len().saturating_sub(start);
-        if rest == 0 {
+        if window.is_empty() && eof {
             self.done = true;
             return Step::End;
         }
         let e = self.header.endian;
         let (Some(secs), Some(frac), Some(incl_len), Some(orig_len)) = (
-            e.u32(data, start),
-            e.u32(data, start + 4),
-            e.u32(data, start + 8),
-            e.u32(data, start + 12),
+            e.u32(window, 0),
+            e.u32(window, 4),
+            e.u32(window, 8),
+            e.u32(window, 12),
         ) else {
+            if !eof {
+                return Step::Need(RECORD_HEADER_LEN);
+            }
             return self.stop(start, "file cut short in the middle of a record header");
         };
         if incl_len > MAX_RECORD_LEN {
@@ -187,11 +192,14 @@ impl PcapReader {
         }
         // MAX_RECORD_LEN fits in usize on every supported platform.
         let len = incl_len as usize;
-        let data_start = start + RECORD_HEADER_LEN;
-        if rest - RECORD_HEADER_LEN < len {
+        let total = RECORD_HEADER_LEN + len;
+        if window.len() < total {
+            if !eof {
+                return Step::Need(total);
+            }
             return self.stop(start, "file cut short in the middle of a packet record");
         }
-        self.offset = data_start + len;
+        self.offset = start + total as u64;
         let usecs = if self.header.nanosecond {
             // Truncated, not rounded: rounding up could carry into the next
             // second and reorder packets captured a nanosecond apart.
@@ -202,7 +210,7 @@ impl PcapReader {
         Step::Packet(PacketRef {
             ts: timestamp(u64::from(secs), usecs),
             link: self.link,
-            start: data_start,
+            start: start + RECORD_HEADER_LEN as u64,
             len,
             wire_len: orig_len,
         })
@@ -210,7 +218,7 @@ impl PcapReader {
 
     /// Ends the file with a warning about the record at `offset`.
     #[cold]
-    fn stop(&mut self, offset: usize, message: impl Into<String>) -> Step {
+    fn stop(&mut self, offset: u64, message: impl Into<String>) -> Step {
         self.done = true;
         Step::Warning(Warning::new(offset, message))
     }
@@ -222,14 +230,38 @@ mod tests {
     use crate::write::PcapWriter;
     use weir_core::source::Timestamp;
 
-    /// Every step of `data` up to the end.
+    /// Every step of `data` up to the end, given all at once.
     fn steps(data: &[u8]) -> Vec<Step> {
         let mut reader = PcapReader::new(data).expect("valid header");
         let mut out = Vec::new();
         loop {
-            match reader.step(data) {
+            let at = usize::try_from(reader.offset()).unwrap().min(data.len());
+            match reader.step(&data[at..], true) {
                 Step::End => return out,
                 step => out.push(step),
+            }
+        }
+    }
+
+    /// Every step of `data` up to the end, given in the smallest windows
+    /// the reader accepts: must be the same steps as [`steps`].
+    fn steps_byte_by_byte(data: &[u8]) -> Vec<Step> {
+        let mut reader = PcapReader::new(data).expect("valid header");
+        let mut out = Vec::new();
+        let mut have = 0;
+        loop {
+            let at = usize::try_from(reader.offset()).unwrap().min(data.len());
+            let end = (at + have).min(data.len());
+            match reader.step(&data[at..end], end == data.len()) {
+                Step::End => return out,
+                Step::Need(n) => {
+                    assert!(n > end - at, "asked for {n} bytes with {} given", end - at);
+                    have = n;
+                }
+                step => {
+                    out.push(step);
+                    have = 0;
+                }
             }
         }
     }
@@ -285,6 +317,7 @@ mod tests {
         );
         assert_eq!(b.data(data), &[4; 10]);
         assert_eq!(b.start, 24 + 16 + 3 + 16);
+        assert_eq!(steps_byte_by_byte(data), steps);
     }
 
     #[test]
@@ -352,12 +385,13 @@ mod tests {
         let second = 24 + 16 + 3;
         let cut = &full[..full.len() - 1];
         let steps = steps(cut);
+        assert_eq!(steps_byte_by_byte(cut), steps);
         assert_eq!(steps.len(), 2);
         assert!(matches!(steps[0], Step::Packet(_)));
         assert_eq!(
             steps[1],
             Step::Warning(Warning::new(
-                second,
+                second as u64,
                 "file cut short in the middle of a packet record"
             ))
         );
@@ -372,7 +406,7 @@ mod tests {
         assert_eq!(
             steps[1],
             Step::Warning(Warning::new(
-                second,
+                second as u64,
                 "file cut short in the middle of a record header"
             ))
         );
@@ -413,7 +447,7 @@ mod tests {
     fn no_panic_on_any_prefix_or_garbage() {
         let data = two_packets(true, true);
         for cut in HEADER_LEN..data.len() {
-            steps(&data[..cut]);
+            assert_eq!(steps(&data[..cut]), steps_byte_by_byte(&data[..cut]));
         }
         let mut state = 0x1234_5678u32;
         let mut garbage = data[..HEADER_LEN].to_vec();
@@ -421,6 +455,6 @@ mod tests {
             state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
             garbage.push((state >> 24) as u8);
         }
-        steps(&garbage);
+        assert_eq!(steps(&garbage), steps_byte_by_byte(&garbage));
     }
 }

@@ -2,12 +2,14 @@
 //! file: packets, warnings, and the end of the file.
 //!
 //! The readers in [`crate::pcap`] and [`crate::pcapng`] do not borrow the file
-//! they read. They return a [`Step`] that *locates* a packet by byte range
-//! ([`PacketRef`]), and the caller turns it into a borrowed
-//! [`Packet`] with [`PacketRef::packet`]. Keeping the
-//! readers free of lifetimes is what lets [`crate::CaptureFile`] own both its
-//! memory map and its reader, and lets [`crate::FileSource`] hand out packets
-//! that borrow the map without copying a single byte.
+//! they read, nor need all of it: each step is given the bytes available from
+//! the reader's position on (a window) and returns a [`Step`] that *locates*
+//! a packet by file offset ([`PacketRef`]), asks for more bytes
+//! ([`Step::Need`]), or warns. The caller turns a located packet into a
+//! borrowed [`Packet`] with [`PacketRef::packet_at`]. Keeping the readers
+//! free of lifetimes is what lets [`crate::CaptureFile`] own both its read
+//! buffer and its reader, and lets [`crate::FileSource`] hand out packets
+//! that borrow that buffer without copying them again.
 
 use std::fmt;
 
@@ -20,8 +22,9 @@ pub struct PacketRef {
     pub ts: Timestamp,
     /// How to read the frame.
     pub link: LinkType,
-    /// Byte offset of the captured frame in the file.
-    pub start: usize,
+    /// Byte offset of the captured frame in the file (in the decompressed
+    /// stream, for a compressed file).
+    pub start: u64,
     /// Number of captured bytes.
     pub len: usize,
     /// Length of the frame on the wire.
@@ -35,17 +38,41 @@ impl PacketRef {
     /// slice this packet was found in and is too short.
     #[inline]
     pub fn data<'d>(&self, file: &'d [u8]) -> &'d [u8] {
-        let end = self.start.saturating_add(self.len);
-        file.get(self.start..end).unwrap_or(&[])
+        self.data_at(file, 0)
+    }
+
+    /// The captured bytes, out of `window`, a slice whose first byte is at
+    /// offset `base` of the file (a reader's buffer).
+    ///
+    /// Returns an empty slice, rather than panicking, if the packet does not
+    /// lie entirely inside `window`.
+    #[inline]
+    pub fn data_at<'d>(&self, window: &'d [u8], base: u64) -> &'d [u8] {
+        let Some(start) = self
+            .start
+            .checked_sub(base)
+            .and_then(|s| usize::try_from(s).ok())
+        else {
+            return &[];
+        };
+        let end = start.saturating_add(self.len);
+        window.get(start..end).unwrap_or(&[])
     }
 
     /// The packet itself, borrowing its bytes from `file`.
     #[inline]
     pub fn packet<'d>(&self, file: &'d [u8]) -> Packet<'d> {
+        self.packet_at(file, 0)
+    }
+
+    /// The packet itself, borrowing its bytes from `window`, whose first
+    /// byte is at offset `base` of the file (see [`PacketRef::data_at`]).
+    #[inline]
+    pub fn packet_at<'d>(&self, window: &'d [u8], base: u64) -> Packet<'d> {
         Packet {
             ts: self.ts,
             link: self.link,
-            data: self.data(file),
+            data: self.data_at(window, base),
             wire_len: self.wire_len,
         }
     }
@@ -62,10 +89,9 @@ pub struct Warning {
 
 impl Warning {
     /// A warning about the record or block starting at byte `offset`.
-    pub fn new(offset: usize, message: impl Into<String>) -> Warning {
+    pub fn new(offset: u64, message: impl Into<String>) -> Warning {
         Warning {
-            // usize is at most 64 bits on every platform Rust supports.
-            offset: offset as u64,
+            offset,
             message: message.into(),
         }
     }
@@ -85,6 +111,11 @@ pub enum Step {
     /// A problem; whether reading goes on afterwards depends on the problem
     /// (a file cut short ends, a packet on an unknown interface does not).
     Warning(Warning),
+    /// The next record or block is not all in the bytes the reader was
+    /// given: call again with at least this many bytes from the reader's
+    /// offset on, or with `eof` set when the file has no more. Never
+    /// returned when `eof` is set.
+    Need(usize),
     /// No more packets in this file; every later step is `End` too.
     End,
 }

@@ -195,7 +195,7 @@ fn all_captures_as_one_stream() {
     }
     assert_eq!(source.packets_read(), expected);
     assert_eq!(warnings, 1);
-    let per_file: u64 = source.files().iter().map(|f| f.packets_read()).sum();
+    let per_file: u64 = source.inputs().iter().map(|f| f.packets_read()).sum();
     assert_eq!(per_file, expected);
 }
 

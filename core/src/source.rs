@@ -94,6 +94,19 @@ impl fmt::Display for SourceWarning {
     }
 }
 
+/// Blocks of the input a source passed over without yielding anything from
+/// them (pcapng blocks), counted for the run's summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SkippedBlocks {
+    /// Blocks of a type the format does not define (for pcapng, a block
+    /// type the specification does not list); they give no warning.
+    pub unknown: u64,
+    /// Blocks that could not be read (a packet block too short, or on an
+    /// interface never declared) and were skipped; each also gave a
+    /// [`SourceWarning`].
+    pub damaged: u64,
+}
+
 /// What a source yields next.
 #[derive(Debug)]
 pub enum SourceItem<'a> {
@@ -147,5 +160,11 @@ pub trait PacketSource {
     /// ask per packet).
     fn origin_id(&self) -> usize {
         0
+    }
+
+    /// Blocks skipped so far, all inputs together (asked once, at the end
+    /// of the run). Sources without such blocks keep the default: none.
+    fn skipped_blocks(&self) -> SkippedBlocks {
+        SkippedBlocks::default()
     }
 }

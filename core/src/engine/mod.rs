@@ -418,6 +418,7 @@ impl Engine {
             packets_behind_clock: read.backwards.packets,
             clock_warnings: read.clock_warnings,
             max_behind_clock_secs: read.backwards.max_behind_us as f64 / 1e6,
+            skipped_blocks: read.skipped_blocks,
             ..RunSummary::default()
         };
 

@@ -18,7 +18,7 @@ use super::reassembly::{HeldFragment, Limits, Reassembler, ReassemblyStats, Verd
 use super::worker::{Marker, PacketJob, WorkerIn};
 use crate::decode;
 use crate::flow::FlowKey;
-use crate::source::{PacketSource, SourceItem};
+use crate::source::{PacketSource, SkippedBlocks, SourceItem};
 
 /// Packets per batch sent to a worker.
 pub const BATCH: usize = 256;
@@ -57,6 +57,8 @@ pub struct ReadOutcome {
     /// Packets older than the stream clock when read, and how far behind
     /// the worst was (µs). They count where the clock is.
     pub backwards: Backwards,
+    /// Input blocks the source skipped ([`PacketSource::skipped_blocks`]).
+    pub skipped_blocks: SkippedBlocks,
 }
 
 /// Time going backwards: packets older than the stream clock.
@@ -217,6 +219,7 @@ pub fn read_all(
         clock: StreamClock::new(interval_secs),
         stopped: false,
         backwards: Backwards::default(),
+        skipped_blocks: SkippedBlocks::default(),
     };
     // Backward packets of the current input, and its id.
     let mut file_backwards = Backwards::default();
@@ -343,6 +346,7 @@ pub fn read_all(
         replay(&mut shards, &mut out, left, n);
         out.reassembly = r.stats().clone();
     }
+    out.skipped_blocks = source.skipped_blocks();
     shards.marker(Marker::Eof {
         end_sec: out.clock.final_boundary().unwrap_or(0),
     });

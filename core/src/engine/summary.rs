@@ -6,6 +6,8 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::source::SkippedBlocks;
+
 /// Activity of one plugin instance.
 #[derive(Debug, Clone, Serialize)]
 pub struct PluginSummary {
@@ -143,6 +145,10 @@ pub struct RunSummary {
     pub top_apps: Vec<TopKey>,
     /// Non-fatal problems (truncated inputs).
     pub warnings: Vec<String>,
+    /// pcapng blocks skipped: of a type the specification does not define
+    /// (`unknown`, no warning each), or damaged packet blocks (`damaged`,
+    /// each also in `warnings`).
+    pub skipped_blocks: SkippedBlocks,
     /// A fatal problem that stopped reading early (everything read was still flushed).
     pub error: Option<String>,
     /// Packets older than the stream clock when read (time going backwards:
@@ -261,6 +267,16 @@ impl RunSummary {
             for e in &p.errors {
                 let _ = writeln!(s, "  error        {e}");
             }
+        }
+        let skipped = self.skipped_blocks;
+        if skipped.unknown + skipped.damaged > 0 {
+            let _ = writeln!(
+                s,
+                "skipped        {} pcapng blocks: {} of unknown type, {} damaged",
+                skipped.unknown + skipped.damaged,
+                skipped.unknown,
+                skipped.damaged
+            );
         }
         for w in self.warnings.iter().chain(&self.clock_warnings) {
             let _ = writeln!(s, "warning        {w}");
