@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use weir_capture::filter::{FilteredSource, PacketFilter};
 use weir_capture::FileSource;
 use weir_core::counters::{Cidr, GroupOptions, HomeNets};
 use weir_core::engine::{Engine, EngineConfig, RunSummary};
@@ -125,9 +126,24 @@ struct RunArgs {
     #[arg(long = "counter-group", value_name = "GROUP:OPTIONS", value_parser = GroupOptions::parse)]
     counter_groups: Vec<GroupOptions>,
 
+    /// Capture filter in tcpdump's syntax (libpcap's compiler, e.g.
+    /// `'tcp port 80'`): frames it rejects are skipped before the engine
+    /// and counted (`filtered_out` in summary.json). A bad expression is a
+    /// usage error.
+    #[arg(long, value_name = "EXPR", value_parser = parse_filter)]
+    filter: Option<String>,
+
     /// Do not print the summary.
     #[arg(long, short)]
     quiet: bool,
+}
+
+/// Compiles the expression once (for Ethernet) so that a bad one is a usage
+/// error naming it, before anything is opened.
+fn parse_filter(arg: &str) -> Result<String, String> {
+    PacketFilter::new(arg)
+        .map(|_| arg.to_string())
+        .map_err(|e| e.reason)
 }
 
 fn parse_cidr(arg: &str) -> Result<Cidr, String> {
@@ -230,7 +246,8 @@ fn say(text: &str) {
 fn execute(args: &RunArgs, stop: Arc<AtomicBool>) -> anyhow::Result<RunSummary> {
     // Every input is opened and its header checked before plugins start or
     // any packet is read, so a bad third file fails the run up front.
-    let mut source = FileSource::open(&args.pcaps)?;
+    let mut files = FileSource::open(&args.pcaps)?;
+    let filter = args.filter.as_deref().map(PacketFilter::new).transpose()?;
     let mut cfg = EngineConfig::new(&args.out);
     cfg.stop = Some(stop);
     cfg.interval_secs = args.interval;
@@ -250,7 +267,16 @@ fn execute(args: &RunArgs, stop: Arc<AtomicBool>) -> anyhow::Result<RunSummary> 
     for spec in &args.plugins {
         engine.load_plugin(spec)?;
     }
-    let summary = engine.run(&mut source)?;
+    let summary = match filter {
+        Some(filter) => {
+            let mut source = FilteredSource::new(files, filter);
+            let mut summary = engine.run(&mut source)?;
+            summary.filter = Some(source.filter().expr().to_string());
+            summary.filtered_out = Some(source.filtered_out());
+            summary
+        }
+        None => engine.run(&mut files)?,
+    };
     let json = serde_json::to_string_pretty(&summary)?;
     std::fs::write(args.out.join("summary.json"), json + "\n")?;
     Ok(summary)

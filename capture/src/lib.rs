@@ -15,6 +15,9 @@
 //! after which reading goes on with the next file) or, when a file is not a
 //! capture at all, as a [`SourceError`] before any packet is read.
 //!
+//! [`filter`] applies tcpdump-syntax capture filters (libpcap's compiler)
+//! to any source.
+//!
 //! For tests and demos, [`PcapWriter`] writes classic pcap files and
 //! [`synth`] builds the frames to put in them.
 
@@ -24,6 +27,7 @@
 
 pub mod field;
 pub mod file;
+pub mod filter;
 pub mod format;
 pub mod multi;
 pub mod pcap;

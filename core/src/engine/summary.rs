@@ -119,6 +119,11 @@ pub struct RunSummary {
     /// Reading was stopped early (SIGINT, SIGTERM, or an embedder's stop
     /// flag); everything read until then was flushed.
     pub stopped_early: bool,
+    /// The `--filter` expression, if any.
+    pub filter: Option<String>,
+    /// Frames the `--filter` expression rejected before the engine saw them
+    /// (not in `packets`); `None` without a filter.
+    pub filtered_out: Option<u64>,
     /// Wall-clock duration of the run, seconds.
     pub elapsed_secs: f64,
 }
@@ -140,6 +145,9 @@ impl RunSummary {
         );
         for (reason, n) in &self.decode_errors {
             let _ = writeln!(s, "  malformed    {reason}: {n}");
+        }
+        if let (Some(expr), Some(out)) = (&self.filter, self.filtered_out) {
+            let _ = writeln!(s, "filter         {expr:?}: {out} frames filtered out");
         }
         let _ = writeln!(
             s,
