@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use weir_capture::filter::{FilteredSource, PacketFilter};
-use weir_capture::FileSource;
+use weir_capture::{FileSource, LiveConfig, LiveSource};
 use weir_core::counters::{Cidr, GroupOptions, HomeNets};
 use weir_core::engine::{Engine, EngineConfig, RunSummary};
 use weir_core::plugin::PluginSpec;
@@ -32,7 +32,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Read capture files, track flows, run plugins, write NDJSON outputs.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Inspect plugin libraries.
     #[command(subcommand)]
     Plugin(PluginCommand),
@@ -68,8 +68,22 @@ struct PluginInfoArgs {
 struct RunArgs {
     /// Capture file (pcap or pcapng, by magic number); repeat to read several
     /// files as one stream, in the order given.
-    #[arg(long = "pcap", value_name = "FILE", required = true)]
+    #[arg(
+        long = "pcap",
+        value_name = "FILE",
+        required_unless_present = "interfaces"
+    )]
     pcaps: Vec<PathBuf>,
+
+    /// Capture live from a network interface (Linux, root or CAP_NET_RAW);
+    /// repeat for several. Stream time is wall time; the run ends on SIGINT
+    /// or SIGTERM. Cannot be mixed with --pcap.
+    #[arg(long = "interface", value_name = "IF", conflicts_with = "pcaps")]
+    interfaces: Vec<String>,
+
+    /// Do not put the interfaces in promiscuous mode.
+    #[arg(long, requires = "interfaces")]
+    no_promisc: bool,
 
     /// Output directory (created if missing): flows.ndjson, counters.ndjson,
     /// toppers.ndjson, alerts.ndjson, summary.json.
@@ -191,7 +205,7 @@ fn main() -> ExitCode {
     let stop = stop_on_signals();
     let cli = Cli::parse();
     match cli.command {
-        Command::Run(args) => run(args, stop),
+        Command::Run(args) => run(*args, stop),
         Command::Plugin(PluginCommand::Info(args)) => plugin_info(&args),
     }
 }
@@ -243,11 +257,31 @@ fn say(text: &str) {
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
+/// Where packets come from.
+enum Input {
+    Files(FileSource),
+    Filtered(FilteredSource<FileSource>),
+    Live(LiveSource),
+}
+
 fn execute(args: &RunArgs, stop: Arc<AtomicBool>) -> anyhow::Result<RunSummary> {
     // Every input is opened and its header checked before plugins start or
-    // any packet is read, so a bad third file fails the run up front.
-    let mut files = FileSource::open(&args.pcaps)?;
+    // any packet is read, so a bad third file fails the run up front; so is
+    // every interface.
     let filter = args.filter.as_deref().map(PacketFilter::new).transpose()?;
+    let mut input = if args.interfaces.is_empty() {
+        let files = FileSource::open(&args.pcaps)?;
+        match filter {
+            Some(filter) => Input::Filtered(FilteredSource::new(files, filter)),
+            None => Input::Files(files),
+        }
+    } else {
+        Input::Live(LiveSource::open(LiveConfig {
+            interfaces: args.interfaces.clone(),
+            promiscuous: !args.no_promisc,
+            filter,
+        })?)
+    };
     let mut cfg = EngineConfig::new(&args.out);
     cfg.stop = Some(stop);
     cfg.interval_secs = args.interval;
@@ -267,16 +301,17 @@ fn execute(args: &RunArgs, stop: Arc<AtomicBool>) -> anyhow::Result<RunSummary> 
     for spec in &args.plugins {
         engine.load_plugin(spec)?;
     }
-    let summary = match filter {
-        Some(filter) => {
-            let mut source = FilteredSource::new(files, filter);
-            let mut summary = engine.run(&mut source)?;
-            summary.filter = Some(source.filter().expr().to_string());
+    let mut summary = match &mut input {
+        Input::Files(source) => engine.run(source)?,
+        Input::Filtered(source) => {
+            let mut summary = engine.run(source)?;
             summary.filtered_out = Some(source.filtered_out());
             summary
         }
-        None => engine.run(&mut files)?,
+        // The kernel does not count what its filter rejects.
+        Input::Live(source) => engine.run(source)?,
     };
+    summary.filter = args.filter.clone();
     let json = serde_json::to_string_pretty(&summary)?;
     std::fs::write(args.out.join("summary.json"), json + "\n")?;
     Ok(summary)

@@ -16,7 +16,9 @@
 //! ([`PacketFilter::kernel_program`]).
 
 use pcap::{BpfProgram, Capture, Linktype};
-use weir_core::source::{LinkType, Packet, PacketSource, SourceError, SourceItem};
+use weir_core::source::{
+    CaptureStatsReader, LinkType, Packet, PacketSource, SourceError, SourceItem, Timestamp,
+};
 
 /// A filter expression that libpcap refused, with libpcap's reason.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -221,6 +223,18 @@ impl<S: PacketSource> PacketSource for FilteredSource<S> {
 
     fn origin_id(&self) -> usize {
         self.inner.origin_id()
+    }
+
+    fn is_live(&self) -> bool {
+        self.inner.is_live()
+    }
+
+    fn idle(&mut self) -> Option<Timestamp> {
+        self.inner.idle()
+    }
+
+    fn capture_stats(&self) -> Option<CaptureStatsReader> {
+        self.inner.capture_stats()
     }
 }
 

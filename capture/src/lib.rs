@@ -16,19 +16,23 @@
 //! capture at all, as a [`SourceError`] before any packet is read.
 //!
 //! [`filter`] applies tcpdump-syntax capture filters (libpcap's compiler)
-//! to any source.
+//! to any source. On Linux, `live::LiveSource` captures from network
+//! interfaces (`AF_PACKET` sockets).
 //!
 //! For tests and demos, [`PcapWriter`] writes classic pcap files and
 //! [`synth`] builds the frames to put in them.
 
 #![deny(missing_docs)]
-// The one exception, mapping the file, is allowed where it happens.
+// The exceptions, mapping a file and the live capture's socket calls
+// (`live::socket`), are allowed where they happen.
 #![deny(unsafe_code)]
 
 pub mod field;
 pub mod file;
 pub mod filter;
 pub mod format;
+#[cfg(target_os = "linux")]
+pub mod live;
 pub mod multi;
 pub mod pcap;
 pub mod pcapng;
@@ -38,6 +42,8 @@ pub mod write;
 
 pub use file::CaptureFile;
 pub use format::{Format, Reader, Records};
+#[cfg(target_os = "linux")]
+pub use live::{LiveConfig, LiveSource};
 pub use multi::FileSource;
 pub use record::{FormatError, PacketRef, Record, Step, Warning};
 pub use write::PcapWriter;

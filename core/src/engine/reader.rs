@@ -112,6 +112,19 @@ impl Shards {
     }
 }
 
+/// Moves the stream clock to `ts`, sending the interval boundary and the
+/// metronome tick that this crosses.
+fn advance_clock(clock: &mut StreamClock, ts: Timestamp, shards: &mut Shards) {
+    let step = clock.advance(ts);
+    if let Some(end_sec) = step.boundary {
+        shards.marker(Marker::Boundary { end_sec });
+    }
+    if let Some((_, tick)) = step.tick {
+        let ts = clock.now().unwrap_or(ts);
+        shards.marker(Marker::Tick { ts, tick });
+    }
+}
+
 /// Reads `source` to its end (or its first fatal error), feeding the workers
 /// behind `senders`, and ends with the `Eof` marker. Dropping the senders on
 /// return closes the workers' input.
@@ -161,7 +174,15 @@ pub fn read_all(
                 out.warnings.push(w.to_string());
                 continue;
             }
-            Ok(None) => break,
+            // A live source with nothing to read: its wall-clock time
+            // moves the clock on (intervals end on time), then ask again.
+            Ok(None) => match source.idle() {
+                Some(now) => {
+                    advance_clock(&mut out.clock, now, &mut shards);
+                    continue;
+                }
+                None => break,
+            },
             Err(e) => {
                 out.error = Some(e.to_string());
                 break;
@@ -177,14 +198,7 @@ pub fn read_all(
         if out.first_ts.is_none_or(|t| pkt.ts < t) {
             out.first_ts = Some(pkt.ts);
         }
-        let step = out.clock.advance(pkt.ts);
-        if let Some(end_sec) = step.boundary {
-            shards.marker(Marker::Boundary { end_sec });
-        }
-        if let Some((_, tick)) = step.tick {
-            let ts = out.clock.now().unwrap_or(pkt.ts);
-            shards.marker(Marker::Tick { ts, tick });
-        }
+        advance_clock(&mut out.clock, pkt.ts, &mut shards);
         let (link, decoded) = decode::decode_frame(pkt.link, pkt.data);
         let (worker, decoded) = match decoded {
             Ok(Some(decoded)) if n > 1 => {
