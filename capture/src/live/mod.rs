@@ -118,6 +118,7 @@ pub struct LiveSource {
     filter: Option<PacketFilter>,
     buf: Vec<u8>,
     next: usize,
+    last: usize,
     last_ts: Timestamp,
 }
 
@@ -210,6 +211,7 @@ impl LiveSource {
             filter,
             buf: vec![0; TAG + SNAPLEN],
             next: 0,
+            last: 0,
             last_ts: Timestamp::default(),
         })
     }
@@ -298,6 +300,7 @@ impl PacketSource for LiveSource {
             }
         };
         self.shared.received[i].fetch_add(1, Ordering::Relaxed);
+        self.last = i;
         let ts = self.monotonic(ts);
         Ok(Some(SourceItem::Packet(Packet {
             ts,
@@ -308,7 +311,11 @@ impl PacketSource for LiveSource {
     }
 
     fn origin(&self) -> Option<String> {
-        (self.interfaces.len() > 1).then(|| self.interfaces[self.next].name.clone())
+        (self.interfaces.len() > 1).then(|| self.interfaces[self.last].name.clone())
+    }
+
+    fn origin_id(&self) -> usize {
+        self.last
     }
 
     fn is_live(&self) -> bool {
