@@ -589,3 +589,77 @@ fn loopback_frames_are_seen_once() {
     assert_same_flows(&out, &off, "loopback");
     assert_eq!(summary(&out)["capture"]["interfaces"][0]["interface"], "lo");
 }
+
+/// No traffic at all: intervals still end on the wall clock (one
+/// `capture.ndjson` line a second, consecutive), and SIGTERM ends the run at
+/// once (the source never blocks for more than its poll period).
+#[test]
+fn a_silent_interface_ticks_on_the_wall_clock_and_stops_on_sigterm() {
+    let net = Net::new();
+    let dir = tempdir();
+    let out = dir.path().join("live");
+    let wall = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+    };
+    let began = wall();
+    let mut child = net.weir(&out, &[]);
+    wait_capturing(&out, &mut child);
+    std::thread::sleep(Duration::from_millis(2500));
+    let status = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .expect("cannot run kill");
+    assert!(status.success());
+    let sent = Instant::now();
+    let done = child.wait_with_output().unwrap();
+    assert!(
+        sent.elapsed() < Duration::from_secs(2),
+        "stopped at once: {:?}",
+        sent.elapsed()
+    );
+    assert_eq!(
+        done.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let s = summary(&out);
+    assert_eq!(s["packets"], 0);
+    assert_eq!(s["stopped_early"], true);
+    let starts: Vec<u64> = ndjson(&out.join("capture.ndjson"))
+        .iter()
+        .map(|l| l["start_ts"].as_u64().unwrap())
+        .collect();
+    assert!(starts.len() >= 3, "an interval a second: {starts:?}");
+    for w in starts.windows(2) {
+        assert_eq!(w[1], w[0] + 1, "consecutive seconds: {starts:?}");
+    }
+    assert!(
+        starts[0] + 1 >= began && *starts.last().unwrap() <= wall(),
+        "wall time: {starts:?} from {began}"
+    );
+}
+
+/// Without CAP_NET_RAW the one error says what is missing. (Root with an
+/// empty capability bounding set: the binary stays readable wherever the
+/// checkout is.)
+#[test]
+fn without_privileges_the_error_says_what_is_needed() {
+    let dir = tempdir();
+    let out = Command::new("setpriv")
+        .args(["--bounding-set=-all", "--inh-caps=-all"])
+        .arg(weir())
+        .args(["run", "--interface", "lo", "--out"])
+        .arg(dir.path().join("out"))
+        .output()
+        .expect("cannot run setpriv (util-linux)");
+    expect_code(&out, 1);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "weir: --interface lo: cannot open a packet socket (needs root or CAP_NET_RAW): Operation not permitted (os error 1)"
+    );
+}
