@@ -1,9 +1,11 @@
 //! `weir`: the command line over `weir-core` and `weir-capture`.
 //!
-//! `main -> run(parse()) -> ExitCode`. Exit codes: 0 clean run; 1 could not
-//! run (bad input file, plugin refused at load); 2 usage error (clap's own
-//! code, also for a malformed `--plugin` CONFIG); 3 completed with warnings (a
-//! truncated input, a plugin disabled after a panic).
+//! `main -> run(parse()) -> ExitCode`. Exit codes: 0 clean run (also a live
+//! capture ended by SIGINT/SIGTERM); 1 could not run (bad input file, an
+//! interface that cannot be opened, plugin refused at load); 2 usage error
+//! (clap's own code, also for a malformed `--plugin` CONFIG or a bad
+//! `--filter` expression); 3 completed with warnings (a truncated input, a
+//! plugin disabled after a panic).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,7 +33,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Read capture files, track flows, run plugins, write NDJSON outputs.
+    /// Read capture files (or capture from interfaces), track flows, run
+    /// plugins, write NDJSON outputs.
     Run(Box<RunArgs>),
     /// Inspect plugin libraries.
     #[command(subcommand)]
@@ -86,7 +89,8 @@ struct RunArgs {
     no_promisc: bool,
 
     /// Output directory (created if missing): flows.ndjson, counters.ndjson,
-    /// toppers.ndjson, alerts.ndjson, summary.json.
+    /// toppers.ndjson, alerts.ndjson, summary.json (and capture.ndjson when
+    /// capturing from interfaces).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
 

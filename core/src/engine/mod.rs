@@ -10,7 +10,11 @@
 //!
 //! Packet workers never call plugins. Reading files is lossless: every queue
 //! is bounded and a full one blocks its producer, so a slow plugin slows the
-//! run down to its pace and loses nothing.
+//! run down to its pace and loses nothing. A live source
+//! ([`PacketSource::is_live`]) turns that around: a full plugin queue drops
+//! the event (counted per instance), the flush does not wait at its barriers
+//! and waits [`coordinator::LIVE_VOTE_WAIT`] at most for votes, so capture
+//! never waits for a plugin.
 
 pub mod capture_log;
 pub mod clock;

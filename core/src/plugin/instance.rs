@@ -3,7 +3,8 @@
 //!
 //! The coordinator is the only producer. Events are delivered in the order
 //! they were queued. When the queue is full the producer blocks (reading files
-//! is lossless) and counts one unit of back-pressure. A callback that returns
+//! is lossless) and counts one unit of back-pressure; in live capture it drops
+//! the event instead and counts it ([`RunningInstance::set_lossy`]). A callback that returns
 //! an error (a caught panic) disables the instance: it keeps draining its queue
 //! without calling the plugin and answers filter votes with `Abstain`, so the
 //! rest of the run is unaffected. A callback that never returns is found by
