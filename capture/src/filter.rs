@@ -150,12 +150,21 @@ impl PacketFilter {
 
 /// A [`PacketSource`] that passes on only the frames a [`PacketFilter`]
 /// matches; warnings and the end of input pass through unchanged.
-#[derive(Debug)]
 pub struct FilteredSource<S> {
     inner: S,
     filter: PacketFilter,
     filtered_out: u64,
     frame: Vec<u8>,
+}
+
+impl<S: std::fmt::Debug> std::fmt::Debug for FilteredSource<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FilteredSource")
+            .field("inner", &self.inner)
+            .field("filter", &self.filter)
+            .field("filtered_out", &self.filtered_out)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<S: PacketSource> FilteredSource<S> {
