@@ -1,9 +1,11 @@
 //! `weir`: the command line over `weir-core` and `weir-capture`.
 //!
-//! `main -> run(parse()) -> ExitCode`. Exit codes: 0 clean run; 1 could not
-//! run (bad input file, plugin refused at load); 2 usage error (clap's own
-//! code, also for a malformed `--plugin` CONFIG); 3 completed with warnings (a
-//! truncated input, a plugin disabled after a panic).
+//! `main -> run(parse()) -> ExitCode`. Exit codes: 0 clean run (also a live
+//! capture ended by SIGINT/SIGTERM); 1 could not run (bad input file, an
+//! interface that cannot be opened, plugin refused at load); 2 usage error
+//! (clap's own code, also for a malformed `--plugin` CONFIG or a bad
+//! `--filter` expression); 3 completed with warnings (a truncated input, a
+//! plugin disabled after a panic).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,7 +14,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use weir_capture::FileSource;
+use weir_capture::filter::{FilteredSource, PacketFilter};
+use weir_capture::{FileSource, LiveConfig, LiveSource};
 use weir_core::counters::{Cidr, GroupOptions, HomeNets};
 use weir_core::engine::reassembly::Limits;
 use weir_core::engine::{Engine, EngineConfig, RunSummary};
@@ -31,8 +34,9 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Read capture files, track flows, run plugins, write NDJSON outputs.
-    Run(RunArgs),
+    /// Read capture files (or capture from interfaces), track flows, run
+    /// plugins, write NDJSON outputs.
+    Run(Box<RunArgs>),
     /// Inspect plugin libraries.
     #[command(subcommand)]
     Plugin(PluginCommand),
@@ -69,11 +73,26 @@ struct RunArgs {
     /// Capture file (pcap or pcapng, plain or gzip/zstd-compressed, by magic
     /// number); `-` reads standard input, and FIFOs work too. Repeat to read
     /// several captures as one stream, in the order given.
-    #[arg(long = "pcap", value_name = "FILE", required = true)]
+    #[arg(
+        long = "pcap",
+        value_name = "FILE",
+        required_unless_present = "interfaces"
+    )]
     pcaps: Vec<PathBuf>,
 
+    /// Capture live from a network interface (Linux, root or CAP_NET_RAW);
+    /// repeat for several. Stream time is wall time; the run ends on SIGINT
+    /// or SIGTERM. Cannot be mixed with --pcap.
+    #[arg(long = "interface", value_name = "IF", conflicts_with = "pcaps")]
+    interfaces: Vec<String>,
+
+    /// Do not put the interfaces in promiscuous mode.
+    #[arg(long, requires = "interfaces")]
+    no_promisc: bool,
+
     /// Output directory (created if missing): flows.ndjson, counters.ndjson,
-    /// toppers.ndjson, alerts.ndjson, summary.json.
+    /// toppers.ndjson, alerts.ndjson, summary.json (and capture.ndjson when
+    /// capturing from interfaces).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
 
@@ -146,9 +165,24 @@ struct RunArgs {
     #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u64).range(2..=8192))]
     reassembly_max_fragments: u64,
 
+    /// Capture filter in tcpdump's syntax (libpcap's compiler, e.g.
+    /// `'tcp port 80'`): frames it rejects are skipped before the engine
+    /// and counted (`filtered_out` in summary.json). A bad expression is a
+    /// usage error.
+    #[arg(long, value_name = "EXPR", value_parser = parse_filter)]
+    filter: Option<String>,
+
     /// Do not print the summary.
     #[arg(long, short)]
     quiet: bool,
+}
+
+/// Compiles the expression once (for Ethernet) so that a bad one is a usage
+/// error naming it, before anything is opened.
+fn parse_filter(arg: &str) -> Result<String, String> {
+    PacketFilter::new(arg)
+        .map(|_| arg.to_string())
+        .map_err(|e| e.reason)
 }
 
 fn parse_cidr(arg: &str) -> Result<Cidr, String> {
@@ -196,7 +230,7 @@ fn main() -> ExitCode {
     let stop = stop_on_signals();
     let cli = Cli::parse();
     match cli.command {
-        Command::Run(args) => run(args, stop),
+        Command::Run(args) => run(*args, stop),
         Command::Plugin(PluginCommand::Info(args)) => plugin_info(&args),
     }
 }
@@ -248,11 +282,31 @@ fn say(text: &str) {
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
+/// Where packets come from.
+enum Input {
+    Files(FileSource),
+    Filtered(FilteredSource<FileSource>),
+    Live(LiveSource),
+}
+
 fn execute(args: &RunArgs, stop: Arc<AtomicBool>) -> anyhow::Result<RunSummary> {
     // Every regular file (and the first input, whatever it is) is opened and
     // its header checked before plugins start or any packet is read, so a
-    // bad third file fails the run up front.
-    let mut source = FileSource::open(&args.pcaps)?;
+    // bad third file fails the run up front; so is every interface.
+    let filter = args.filter.as_deref().map(PacketFilter::new).transpose()?;
+    let mut input = if args.interfaces.is_empty() {
+        let files = FileSource::open(&args.pcaps)?;
+        match filter {
+            Some(filter) => Input::Filtered(FilteredSource::new(files, filter)),
+            None => Input::Files(files),
+        }
+    } else {
+        Input::Live(LiveSource::open(LiveConfig {
+            interfaces: args.interfaces.clone(),
+            promiscuous: !args.no_promisc,
+            filter,
+        })?)
+    };
     let mut cfg = EngineConfig::new(&args.out);
     cfg.stop = Some(stop);
     cfg.interval_secs = args.interval;
@@ -277,7 +331,17 @@ fn execute(args: &RunArgs, stop: Arc<AtomicBool>) -> anyhow::Result<RunSummary> 
     for spec in &args.plugins {
         engine.load_plugin(spec)?;
     }
-    let summary = engine.run(&mut source)?;
+    let mut summary = match &mut input {
+        Input::Files(source) => engine.run(source)?,
+        Input::Filtered(source) => {
+            let mut summary = engine.run(source)?;
+            summary.filtered_out = Some(source.filtered_out());
+            summary
+        }
+        // The kernel does not count what its filter rejects.
+        Input::Live(source) => engine.run(source)?,
+    };
+    summary.filter = args.filter.clone();
     let json = serde_json::to_string_pretty(&summary)?;
     std::fs::write(args.out.join("summary.json"), json + "\n")?;
     Ok(summary)

@@ -22,16 +22,25 @@
 //! ([`SkippedBlocks`]), and a file that is not a capture at all is a
 //! [`SourceError`] before any packet is read.
 //!
+//! [`filter`] applies tcpdump-syntax capture filters (libpcap's compiler)
+//! to any source. On Linux, `live::LiveSource` captures from network
+//! interfaces (`AF_PACKET` sockets).
+//!
 //! For tests and demos, [`PcapWriter`] writes classic pcap files and
 //! [`synth`] builds the frames to put in them.
 
 #![deny(missing_docs)]
-#![forbid(unsafe_code)]
+// The one exception, the live capture's socket calls (`live::socket`),
+// is allowed where it happens.
+#![deny(unsafe_code)]
 
 pub mod compress;
 pub mod field;
 pub mod file;
+pub mod filter;
 pub mod format;
+#[cfg(target_os = "linux")]
+pub mod live;
 pub mod multi;
 pub mod pcap;
 pub mod pcapng;
@@ -42,6 +51,8 @@ pub mod write;
 pub use compress::Compression;
 pub use file::CaptureFile;
 pub use format::{Format, Reader, Records};
+#[cfg(target_os = "linux")]
+pub use live::{LiveConfig, LiveSource};
 pub use multi::{FileSource, Input};
 pub use record::{FormatError, PacketRef, Record, Step, Warning};
 pub use write::PcapWriter;

@@ -8,6 +8,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 pub use weir_plugin_api::Timestamp;
 
@@ -141,6 +142,22 @@ pub enum SourceError {
     Other(String),
 }
 
+/// Counters of one live input (an interface), cumulative since it opened.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct CaptureStats {
+    /// The interface.
+    pub interface: String,
+    /// Frames weir read from it (after the capture filter).
+    pub received: u64,
+    /// Frames the kernel dropped because weir did not read fast enough
+    /// (its socket buffer was full).
+    pub kernel_dropped: u64,
+}
+
+/// Reads a live source's [`CaptureStats`], one per input, from any thread
+/// while the source itself is being read.
+pub type CaptureStatsReader = Arc<dyn Fn() -> Vec<CaptureStats> + Send + Sync>;
+
 /// A stream of frames: pcap/pcapng files read in order, or a live interface.
 ///
 /// Implementations must yield packets in the order they were captured within
@@ -166,5 +183,27 @@ pub trait PacketSource {
     /// of the run). Sources without such blocks keep the default: none.
     fn skipped_blocks(&self) -> SkippedBlocks {
         SkippedBlocks::default()
+    }
+
+    /// Whether this is a live capture: stream time is wall time, intervals
+    /// end on the wall clock, and the engine drops plugin events rather than
+    /// wait for a full plugin queue (counting them). Default `false`.
+    fn is_live(&self) -> bool {
+        false
+    }
+
+    /// Asked when [`PacketSource::next_item`] returned `Ok(None)`: a live
+    /// source that found no frame in its poll period returns the wall-clock
+    /// time, the engine advances its clock to it (ending intervals on time)
+    /// and asks for the next item again. `None` (the default) means the
+    /// input is over.
+    fn idle(&mut self) -> Option<Timestamp> {
+        None
+    }
+
+    /// A live source's counters, readable while it is being read; `None`
+    /// (the default) for files.
+    fn capture_stats(&self) -> Option<CaptureStatsReader> {
+        None
     }
 }

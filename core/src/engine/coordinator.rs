@@ -69,7 +69,19 @@ pub struct Coordinator<W: Write> {
     pub trackers: Arc<Mutex<TrackerOutput>>,
     /// Interval length, seconds.
     pub interval_secs: u64,
+    /// Live capture: the flush does not wait for plugins at its barriers
+    /// (a slow plugin must not hold the packet path up; what it feeds back
+    /// lands in the interval being flushed when the coordinator sees it),
+    /// and waits [`LIVE_VOTE_WAIT`] at most for flush-filter votes.
+    pub live: bool,
+    /// Live capture: `capture.ndjson`, one line per flush.
+    pub capture_log: Option<super::capture_log::CaptureLog>,
 }
+
+/// Live capture: how long a flush waits for the flush-filter votes of all
+/// instances together; a vote not in by then counts as abstaining (and as a
+/// dropped event of its instance).
+pub const LIVE_VOTE_WAIT: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// The last microsecond before `end` (an interval's end).
 fn last_instant(end: Timestamp) -> Timestamp {
@@ -88,6 +100,8 @@ pub struct CoordinatorEnd {
     pub counter_out: CounterOutput,
     /// Feedback not yet applied (sent while the plugins drain).
     pub counter_feedback: Receiver<CounterFeedback>,
+    /// The capture log, when live (for its write error).
+    pub capture_log: Option<super::capture_log::CaptureLog>,
 }
 
 /// What one worker handed over at a marker.
@@ -169,6 +183,7 @@ impl<W: Write> Coordinator<W> {
             counters: self.counters,
             counter_out: self.counter_out,
             counter_feedback: self.counter_feedback,
+            capture_log: self.capture_log,
         }
     }
 
@@ -208,6 +223,14 @@ impl<W: Write> Coordinator<W> {
         stats: &mut CoordinatorStats,
     ) {
         stats.flushes += 1;
+        if let Some(log) = &mut self.capture_log {
+            let dropped = self
+                .instances
+                .iter()
+                .map(|i| i.stats.dropped.load(std::sync::atomic::Ordering::Relaxed))
+                .sum();
+            log.interval(ts.secs, self.interval_secs, dropped);
+        }
         // Handles name the worker, so they break ties only after everything
         // that does not depend on sharding.
         flows.sort_by(|a, b| {
@@ -328,6 +351,9 @@ impl<W: Write> Coordinator<W> {
     /// Waits until every instance has handled everything queued so far
     /// (an instance that is gone or hung does not hold it up).
     fn barrier(&self) {
+        if self.live {
+            return;
+        }
         let waits: Vec<_> = self
             .instances
             .iter()
@@ -358,9 +384,16 @@ impl<W: Write> Coordinator<W> {
             });
             replies.push((n, rx));
         }
+        // Live capture waits a bounded time for all the votes together.
+        let deadline = std::time::Instant::now() + LIVE_VOTE_WAIT;
         for (n, rx) in replies {
             // An instance gone without answering counts as abstaining.
-            if let Some(votes) = self.instances[n].await_votes(&rx) {
+            let votes = if self.live {
+                self.instances[n].await_votes_until(&rx, deadline)
+            } else {
+                self.instances[n].await_votes(&rx)
+            };
+            if let Some(votes) = votes {
                 for (i, v) in votes.iter().enumerate().take(flows.len()) {
                     match v.known() {
                         Vote::Drop => any_drop[i] = true,

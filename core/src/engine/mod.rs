@@ -10,8 +10,13 @@
 //!
 //! Packet workers never call plugins. Reading files is lossless: every queue
 //! is bounded and a full one blocks its producer, so a slow plugin slows the
-//! run down to its pace and loses nothing.
+//! run down to its pace and loses nothing. A live source
+//! ([`PacketSource::is_live`]) turns that around: a full plugin queue drops
+//! the event (counted per instance), the flush does not wait at its barriers
+//! and waits [`coordinator::LIVE_VOTE_WAIT`] at most for votes, so capture
+//! never waits for a plugin.
 
+pub mod capture_log;
 pub mod clock;
 pub mod coordinator;
 pub mod counter_flush;
@@ -46,7 +51,7 @@ use crate::plugin::{
 };
 use crate::source::PacketSource;
 use coordinator::Coordinator;
-pub use summary::{CounterGroupSummary, PluginSummary, RunSummary, TopKey};
+pub use summary::{CaptureSummary, CounterGroupSummary, PluginSummary, RunSummary, TopKey};
 use worker::WorkerIn;
 
 /// Engine settings. Defaults: 60 s intervals, 120 s idle timeout, 300 s active
@@ -298,6 +303,8 @@ impl Engine {
             ..
         } = self;
         let n = cfg.workers.max(1);
+        let live = source.is_live();
+        let capture_stats = source.capture_stats();
         let mut wanted = FlowEvents(0);
         for inst in &instances {
             if let Some(s) = inst.flow_sub {
@@ -322,6 +329,9 @@ impl Engine {
         let builtin_count = Builtin::ALL.len();
         let defs: Vec<GroupDef> = all_defs[..builtin_count].to_vec();
         let mut instances = instances;
+        for inst in instances.iter_mut() {
+            inst.set_lossy(live);
+        }
         let tracked = counter_flush::resolve_counter_subscriptions(&mut instances, &all_defs)?;
         let trackers_file = out_file("flowtrackers.ndjson")?;
         let trackers = Arc::new(std::sync::Mutex::new(
@@ -394,6 +404,14 @@ impl Engine {
             tracked,
             trackers: trackers.clone(),
             interval_secs: cfg.interval_secs,
+            live,
+            capture_log: match &capture_stats {
+                Some(read) => Some(capture_log::CaptureLog::new(
+                    read.clone(),
+                    Box::new(out_file("capture.ndjson")?),
+                )),
+                None => None,
+            },
         };
         let coord = std::thread::Builder::new()
             .name("coordinator".into())
@@ -431,6 +449,7 @@ impl Engine {
             mut counters,
             mut counter_out,
             counter_feedback,
+            capture_log,
         } = end;
         for (w, t) in worker_threads.into_iter().enumerate() {
             if let Err(payload) = t.join() {
@@ -513,7 +532,20 @@ impl Engine {
         };
         summary.top_hosts = top(&[Builtin::Hosts, Builtin::HostsIpv6]);
         summary.top_apps = top(&[Builtin::Apps]);
+        if let Some(read) = &capture_stats {
+            let interfaces = read();
+            summary.capture = Some(CaptureSummary {
+                received: interfaces.iter().map(|s| s.received).sum(),
+                kernel_dropped: interfaces.iter().map(|s| s.kernel_dropped).sum(),
+                queue_dropped: instances
+                    .iter()
+                    .map(|i| i.stats.dropped.load(Ordering::Relaxed))
+                    .sum(),
+                interfaces,
+            });
+        }
         for io in [
+            capture_log.and_then(|l| l.error),
             counter_out.error.take(),
             keyinfo_error,
             tracker_error,
@@ -533,6 +565,7 @@ impl Engine {
                 path: i.path.clone(),
                 events: i.stats.callbacks.load(Ordering::Relaxed),
                 backpressure: i.stats.backpressure.load(Ordering::Relaxed),
+                dropped_events: i.stats.dropped.load(Ordering::Relaxed),
                 alerts: i.state.alerts.load(Ordering::Relaxed),
                 refused_calls: i.state.refused.load(Ordering::Relaxed),
                 disabled: i.stats.disabled.load(Ordering::Relaxed),

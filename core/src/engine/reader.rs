@@ -152,6 +152,20 @@ fn push_layers(shards: &mut Shards, out: &mut ReadOutcome, frame: &[u8], job: Pa
     }
 }
 
+/// Sends the fragments of datagrams that waited too long, as they came
+/// (called at each new second of the stream clock).
+fn expire_fragments(
+    r: Option<&mut Reassembler>,
+    shards: &mut Shards,
+    out: &mut ReadOutcome,
+    n: usize,
+) {
+    if let Some(r) = r {
+        let expired = r.expire(out.clock.now_secs());
+        replay(shards, out, expired, n);
+    }
+}
+
 /// Sends fragments that were not reassembled as they came (their link was
 /// metered when they arrived).
 fn replay(shards: &mut Shards, out: &mut ReadOutcome, fragments: Vec<HeldFragment>, n: usize) {
@@ -180,6 +194,21 @@ fn shard_of(job: &PacketJob, workers: usize) -> usize {
         }
         _ => 0,
     }
+}
+
+/// Moves the stream clock to `ts`, sending the interval boundary and the
+/// metronome tick that this crosses.
+/// Whether a new second began (a metronome tick).
+fn advance_clock(clock: &mut StreamClock, ts: Timestamp, shards: &mut Shards) -> bool {
+    let step = clock.advance(ts);
+    if let Some(end_sec) = step.boundary {
+        shards.marker(Marker::Boundary { end_sec });
+    }
+    if let Some((_, tick)) = step.tick {
+        let ts = clock.now().unwrap_or(ts);
+        shards.marker(Marker::Tick { ts, tick });
+    }
+    step.tick.is_some()
 }
 
 /// Reads `source` to its end (or its first fatal error), feeding the workers
@@ -237,7 +266,17 @@ pub fn read_all(
                 out.warnings.push(w.to_string());
                 continue;
             }
-            Ok(None) => break,
+            // A live source with nothing to read: its wall-clock time
+            // moves the clock on (intervals end on time), then ask again.
+            Ok(None) => match source.idle() {
+                Some(now) => {
+                    if advance_clock(&mut out.clock, now, &mut shards) {
+                        expire_fragments(reassembler.as_mut(), &mut shards, &mut out, n);
+                    }
+                    continue;
+                }
+                None => break,
+            },
             Err(e) => {
                 out.error = Some(e.to_string());
                 break;
@@ -253,19 +292,8 @@ pub fn read_all(
         if out.first_ts.is_none_or(|t| pkt.ts < t) {
             out.first_ts = Some(pkt.ts);
         }
-        let step = out.clock.advance(pkt.ts);
-        if let (Some(r), Some(_)) = (reassembler.as_mut(), step.tick) {
-            // Datagrams that waited too long count as they came, before
-            // the markers of the new second.
-            let expired = r.expire(out.clock.now_secs());
-            replay(&mut shards, &mut out, expired, n);
-        }
-        if let Some(end_sec) = step.boundary {
-            shards.marker(Marker::Boundary { end_sec });
-        }
-        if let Some((_, tick)) = step.tick {
-            let ts = out.clock.now().unwrap_or(pkt.ts);
-            shards.marker(Marker::Tick { ts, tick });
+        if advance_clock(&mut out.clock, pkt.ts, &mut shards) {
+            expire_fragments(reassembler.as_mut(), &mut shards, &mut out, n);
         }
         let (link, decoded) = decode::decode_frame(pkt.link, pkt.data);
         let decoded = match decoded {

@@ -22,6 +22,9 @@ pub struct PluginSummary {
     pub events: u64,
     /// Times the engine waited on a full queue.
     pub backpressure: u64,
+    /// Events dropped on a full queue (live capture, where the engine never
+    /// waits for a plugin).
+    pub dropped_events: u64,
     /// Alerts raised.
     pub alerts: u64,
     /// Feedback calls refused (API misuse).
@@ -90,6 +93,19 @@ impl ReassemblySummary {
             fragments_unreassembled: s.fragments_unreassembled,
         }
     }
+}
+
+/// A live capture's totals over the run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CaptureSummary {
+    /// Per interface: frames received, frames the kernel dropped.
+    pub interfaces: Vec<crate::source::CaptureStats>,
+    /// Frames received, all interfaces.
+    pub received: u64,
+    /// Frames the kernel dropped, all interfaces (weir read too slowly).
+    pub kernel_dropped: u64,
+    /// Plugin events dropped on full plugin queues, all instances.
+    pub queue_dropped: u64,
 }
 
 /// The outcome of a run.
@@ -162,6 +178,14 @@ pub struct RunSummary {
     /// Reading was stopped early (SIGINT, SIGTERM, or an embedder's stop
     /// flag); everything read until then was flushed.
     pub stopped_early: bool,
+    /// Live capture (`--interface`): what was received and dropped; `None`
+    /// for files.
+    pub capture: Option<CaptureSummary>,
+    /// The `--filter` expression, if any.
+    pub filter: Option<String>,
+    /// Frames the `--filter` expression rejected before the engine saw them
+    /// (not in `packets`); `None` without a filter.
+    pub filtered_out: Option<u64>,
     /// Wall-clock duration of the run, seconds.
     pub elapsed_secs: f64,
 }
@@ -207,6 +231,9 @@ impl RunSummary {
                 let _ = writeln!(s, "  damaged      {reason}: {n}");
             }
         }
+        if let (Some(expr), Some(out)) = (&self.filter, self.filtered_out) {
+            let _ = writeln!(s, "filter         {expr:?}: {out} frames filtered out");
+        }
         let _ = writeln!(
             s,
             "flows          {} created, {} records written, {} dropped by filters, {} timed out, {} evicted",
@@ -243,6 +270,20 @@ impl RunSummary {
                 format!(", key cap dropped: {}", dropped.join(", "))
             }
         );
+        if let Some(c) = &self.capture {
+            for i in &c.interfaces {
+                let _ = writeln!(
+                    s,
+                    "capture        {}: {} received, {} dropped by the kernel",
+                    i.interface, i.received, i.kernel_dropped
+                );
+            }
+            let _ = writeln!(
+                s,
+                "capture        {} plugin events dropped on full queues",
+                c.queue_dropped
+            );
+        }
         for (title, rows) in [("top hosts", &self.top_hosts), ("top apps", &self.top_apps)] {
             if rows.is_empty() {
                 continue;
@@ -255,11 +296,16 @@ impl RunSummary {
         for p in &self.plugins {
             let _ = writeln!(
                 s,
-                "plugin         {}#{}: {} events, back-pressure {}, {} alerts, {} refused calls{}",
+                "plugin         {}#{}: {} events, back-pressure {}{}, {} alerts, {} refused calls{}",
                 p.name,
                 p.instance,
                 p.events,
                 p.backpressure,
+                if p.dropped_events > 0 {
+                    format!(", {} dropped on a full queue", p.dropped_events)
+                } else {
+                    String::new()
+                },
                 p.alerts,
                 p.refused_calls,
                 if p.disabled { ", DISABLED" } else { "" }

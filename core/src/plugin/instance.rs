@@ -3,7 +3,8 @@
 //!
 //! The coordinator is the only producer. Events are delivered in the order
 //! they were queued. When the queue is full the producer blocks (reading files
-//! is lossless) and counts one unit of back-pressure. A callback that returns
+//! is lossless) and counts one unit of back-pressure; in live capture it drops
+//! the event instead and counts it ([`RunningInstance::set_lossy`]). A callback that returns
 //! an error (a caught panic) disables the instance: it keeps draining its queue
 //! without calling the plugin and answers filter votes with `Abstain`, so the
 //! rest of the run is unaffected. A callback that never returns is found by
@@ -80,6 +81,9 @@ pub struct InstanceStats {
     pub callbacks: AtomicU64,
     /// Times the producer found the queue full and had to wait.
     pub backpressure: AtomicU64,
+    /// Events dropped because the queue was full (live capture only: there
+    /// the producer never waits, see [`RunningInstance::set_lossy`]).
+    pub dropped: AtomicU64,
     /// Set once the instance has been disabled.
     pub disabled: AtomicBool,
     /// Error reports (panics, hangs), in order.
@@ -174,6 +178,7 @@ pub struct RunningInstance {
     pub ignored_monitors: Vec<String>,
     tx: Option<Sender<PluginEvent>>,
     thread: Option<JoinHandle<()>>,
+    lossy: bool,
 }
 
 impl RunningInstance {
@@ -246,6 +251,7 @@ impl RunningInstance {
             ignored_monitors: ignored,
             tx: Some(tx),
             thread: Some(thread),
+            lossy: false,
         })
     }
 
@@ -274,7 +280,16 @@ impl RunningInstance {
         self.flow_sub.is_some_and(|s| s.filter) && !self.stats.disabled.load(Ordering::Relaxed)
     }
 
-    /// Queues `event`, waiting while the queue is full (counted as back-pressure).
+    /// Live capture: [`RunningInstance::send`] never waits; an event that
+    /// finds the queue full is dropped and counted
+    /// ([`InstanceStats::dropped`]). A dropped request (a flush-filter vote,
+    /// a barrier) counts as answered: the vote as abstaining.
+    pub fn set_lossy(&mut self, lossy: bool) {
+        self.lossy = lossy;
+    }
+
+    /// Queues `event`, waiting while the queue is full (counted as
+    /// back-pressure), or, when lossy, dropping it (counted as dropped).
     pub fn send(&self, event: PluginEvent) {
         let Some(tx) = &self.tx else { return };
         if self.stats.hung.load(Ordering::Acquire) {
@@ -282,6 +297,10 @@ impl RunningInstance {
         }
         let mut event = match tx.try_send(event) {
             Ok(()) | Err(TrySendError::Disconnected(_)) => return,
+            Err(TrySendError::Full(_)) if self.lossy => {
+                self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
             Err(TrySendError::Full(event)) => event,
         };
         self.stats.backpressure.fetch_add(1, Ordering::Relaxed);
@@ -303,6 +322,23 @@ impl RunningInstance {
     /// thread is gone without answering (counted as abstaining).
     pub fn await_votes(&self, reply: &Receiver<Vec<Vote>>) -> Option<Vec<Vote>> {
         self.await_reply(reply)
+    }
+
+    /// Live capture: waits for a `Filter` answer until `deadline` at most; a
+    /// late answer counts as abstaining and as one dropped event.
+    pub fn await_votes_until(
+        &self,
+        reply: &Receiver<Vec<Vote>>,
+        deadline: std::time::Instant,
+    ) -> Option<Vec<Vote>> {
+        match reply.recv_deadline(deadline) {
+            Ok(votes) => Some(votes),
+            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => None,
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
+                self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+                None
+            }
+        }
     }
 
     /// Waits for the answer to any request event (votes); `None` when the
