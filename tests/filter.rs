@@ -1,9 +1,9 @@
 //! `--filter EXPR` (issue 7, point 3): tcpdump's syntax, libpcap's compiler.
 //!
-//! The oracle is tcpdump itself: `tcpdump -r FILE -w TMP EXPR` writes the
-//! frames libpcap keeps, and weir on TMP must give exactly the flows (every
-//! line of `flows.ndjson`), packets and bytes that `weir --filter EXPR` gives
-//! on FILE, with the rejected frames counted in `filtered_out`. Captures of
+//! The oracle is tcpdump itself, piped into weir as a user would:
+//! `tcpdump -r FILE -w - EXPR | weir run --pcap -` reads the frames libpcap
+//! keeps, and must give exactly the flows (every line of `flows.ndjson`),
+//! packets and bytes that `weir --filter EXPR` gives on FILE, with the rejected frames counted in `filtered_out`. Captures of
 //! several link types (Ethernet, Linux cooked, raw IP, pcapng), with VLAN
 //! tags (libpcap's `vlan` semantics) and IPv6.
 
@@ -17,24 +17,6 @@ use weir_capture::write::PcapWriter;
 use weir_capture::FileSource;
 use weir_core::source::{PacketSource, SourceItem};
 
-/// `tcpdump -r src -w dst expr`. Fails the test when tcpdump is missing.
-fn tcpdump_filter(src: &Path, dst: &Path, expr: &str) {
-    let out = Command::new("tcpdump")
-        .arg("-r")
-        .arg(src)
-        .arg("-w")
-        .arg(dst)
-        .arg(expr)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run tcpdump ({e}): install tcpdump"));
-    assert!(
-        out.status.success(),
-        "tcpdump -r {} '{expr}' failed: {}",
-        src.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// Runs weir on `capture` (with `extra`), returns (sorted flow lines, summary).
 fn weir_flows(capture: &Path, out: &Path, extra: &[String]) -> (Vec<String>, serde_json::Value) {
     let run = run_on(&[capture.to_path_buf()], out, extra);
@@ -42,12 +24,39 @@ fn weir_flows(capture: &Path, out: &Path, extra: &[String]) -> (Vec<String>, ser
     (sorted_lines(&out.join("flows.ndjson")), summary(out))
 }
 
+/// `tcpdump -r capture -w - expr | weir run --pcap - --out out`: the
+/// oracle exactly as a user would pipe it. Returns (sorted flow lines,
+/// summary).
+fn weir_on_tcpdump_pipe(
+    capture: &Path,
+    expr: &str,
+    out: &Path,
+) -> (Vec<String>, serde_json::Value) {
+    use std::process::Stdio;
+    let mut tcpdump = Command::new("tcpdump")
+        .arg("-r")
+        .arg(capture)
+        .args(["-w", "-", expr])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run tcpdump ({e}): install tcpdump"));
+    let pipe = tcpdump.stdout.take().unwrap();
+    let run = Command::new(weir())
+        .args(["run", "--pcap", "-", "--out"])
+        .arg(out)
+        .stdin(pipe)
+        .output()
+        .unwrap();
+    assert!(tcpdump.wait().unwrap().success(), "tcpdump '{expr}' failed");
+    expect_code(&run, 0);
+    (sorted_lines(&out.join("flows.ndjson")), summary(out))
+}
+
 /// The check itself; returns the number of flow records kept.
 fn same_as_tcpdump(capture: &Path, expr: &str) -> usize {
     let dir = tempdir();
-    let kept = dir.path().join("kept.pcap");
-    tcpdump_filter(capture, &kept, expr);
-    let (want, want_sum) = weir_flows(&kept, &dir.path().join("oracle"), &[]);
+    let (want, want_sum) = weir_on_tcpdump_pipe(capture, expr, &dir.path().join("oracle"));
     let (got, got_sum) = weir_flows(
         capture,
         &dir.path().join("filtered"),

@@ -154,3 +154,12 @@ fn ppp_with_and_without_hdlc_framing() {
 fn raw_ipv4_link_type_228() {
     check("raw4.pcap", 228, &|_| Vec::new());
 }
+
+/// The platform numbers of raw IP (DLT_RAW 12, and 14 on OpenBSD) and
+/// LINKTYPE_RAW 101: the version nibble says IPv4 or IPv6.
+#[test]
+fn raw_ip_link_types_12_14_and_101() {
+    for (name, linktype) in [("raw12.pcap", 12), ("raw14.pcap", 14), ("raw101.pcap", 101)] {
+        check(name, linktype, &|_| Vec::new());
+    }
+}
