@@ -13,7 +13,7 @@
 # page cache, then per round runs tcpdump, weir with 1 and 2 workers (and
 # WEIR_BEFORE likewise), and tshark. Prints each run's wall time and, per
 # weir variant, the median wall time and its ratio to tcpdump's median.
-# weir's peak RSS includes the memory-mapped capture itself.
+# (weir streams the capture through one buffer: its peak RSS is its own state.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
