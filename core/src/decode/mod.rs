@@ -12,9 +12,11 @@
 //! problem, which the engine counts by [`DecodeError::reason`] and skips. Only
 //! the summary reaches `flow`; nothing downstream touches raw bytes.
 //!
-//! IP fragments are recognised, not reassembled (yet): the first fragment is
+//! IP fragments are recognised here, not reassembled: the first fragment is
 //! decoded as usual (it carries the transport header), every later fragment
-//! is summarised with ports 0 and [`Fragment::Later`].
+//! is summarised with ports 0 and [`Fragment::Later`], and
+//! [`Decoded::frag`] says which datagram each belongs to and where its data
+//! is, for the reader's reassembler (`engine::reassembly`).
 
 use crate::source::LinkType;
 

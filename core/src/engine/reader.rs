@@ -197,8 +197,8 @@ fn shard_of(job: &PacketJob, workers: usize) -> usize {
 }
 
 /// Moves the stream clock to `ts`, sending the interval boundary and the
-/// metronome tick that this crosses.
-/// Whether a new second began (a metronome tick).
+/// metronome tick that this crosses; returns whether a new second began
+/// (a metronome tick).
 fn advance_clock(clock: &mut StreamClock, ts: Timestamp, shards: &mut Shards) -> bool {
     let step = clock.advance(ts);
     if let Some(end_sec) = step.boundary {
