@@ -1,6 +1,7 @@
 //! Link types beyond Ethernet (issue "Packets from anywhere", point 6): BSD
 //! loopback (NULL in both byte orders, LOOP), Linux cooked v2 (SLL2), PPP
-//! (with and without HDLC framing) and raw IPv4 (228).
+//! (with and without HDLC framing), raw IPv4 (228), raw IPv6 (229) and the
+//! raw IP numbers whose version nibble picks the IP version (12, 14, 101).
 //!
 //! Each capture is made here from a shared Ethernet capture by swapping the
 //! 14-byte Ethernet header for the link type's own, with weir's pcap
@@ -22,10 +23,10 @@ use weir_plugin_api::Timestamp;
 
 const SOURCE: &str = "web-browse-2013.pcap";
 
-/// The IP packets of the source capture (after its Ethernet header), with
-/// their times and IP versions.
-fn ip_packets() -> Vec<(Timestamp, Vec<u8>, u8)> {
-    let mut src = FileSource::open(&[pcap(SOURCE)]).unwrap();
+/// The IP packets of the shared capture `source` (after its Ethernet
+/// header), with their times and IP versions.
+fn ip_packets(source: &str) -> Vec<(Timestamp, Vec<u8>, u8)> {
+    let mut src = FileSource::open(&[pcap(source)]).unwrap();
     let mut out = Vec::new();
     while let Some(item) = src.next_item().unwrap() {
         let SourceItem::Packet(p) = item else {
@@ -43,14 +44,16 @@ fn ip_packets() -> Vec<(Timestamp, Vec<u8>, u8)> {
     out
 }
 
-/// Writes `packets` with `header(version)` in front, as link type `linktype`.
+/// Writes the IP packets of `source` with `header(version)` in front, as
+/// link type `linktype`.
 fn write(
     dir: &Path,
+    source: &str,
     name: &str,
     linktype: u32,
     header: &dyn Fn(u8) -> Vec<u8>,
 ) -> (PathBuf, usize) {
-    let packets = ip_packets();
+    let packets = ip_packets(source);
     let path = dir.join(name);
     let file = std::fs::File::create(&path).unwrap();
     let mut w = PcapWriter::new(file, linktype, false, false).unwrap();
@@ -88,18 +91,23 @@ fn flows(capture: &Path, out: &Path) -> BTreeMap<String, (u64, u64)> {
 }
 
 fn check(name: &str, linktype: u32, header: &dyn Fn(u8) -> Vec<u8>) {
+    check_from(SOURCE, name, linktype, header);
+}
+
+/// `source`'s IP packets rewritten as `linktype` give `source`'s flows.
+fn check_from(source: &str, name: &str, linktype: u32, header: &dyn Fn(u8) -> Vec<u8>) {
     let dir = tempdir();
-    let (made, header_len) = write(dir.path(), name, linktype, header);
+    let (made, header_len) = write(dir.path(), source, name, linktype, header);
     // tshark finds every IP packet of the file.
     let ip_frames = tshark_fields(&made, Some("ip or ipv6"), &["frame.number"])
         .lines()
         .count();
     assert_eq!(
         ip_frames,
-        ip_packets().len(),
+        ip_packets(source).len(),
         "{name}: tshark reads every IP packet"
     );
-    let base = flows(&pcap(SOURCE), &dir.path().join("base"));
+    let base = flows(&pcap(source), &dir.path().join("base"));
     let got = flows(&made, &dir.path().join("made"));
     assert_eq!(base.len(), got.len(), "{name}: same flows");
     for (id, (pkts, bytes)) in &base {
@@ -153,6 +161,19 @@ fn ppp_with_and_without_hdlc_framing() {
 #[test]
 fn raw_ipv4_link_type_228() {
     check("raw4.pcap", 228, &|_| Vec::new());
+}
+
+/// LINKTYPE_IPV6 229, from two captures that hold only IPv6 (tshark counts
+/// every frame of each as IPv6; `check_from` has tshark find every packet in
+/// the file written).
+#[test]
+fn raw_ipv6_link_type_229() {
+    for source in ["tls13-ipv6-sni.pcap", "icmp6-types.pcap"] {
+        let all = tshark_fields(&pcap(source), None, &["frame.number"]).lines().count();
+        let v6 = tshark_fields(&pcap(source), Some("ipv6"), &["frame.number"]).lines().count();
+        assert_eq!((all, v6 > 0), (v6, true), "{source} is IPv6 only");
+        check_from(source, "raw6.pcap", 229, &|_| Vec::new());
+    }
 }
 
 /// The platform numbers of raw IP (DLT_RAW 12, and 14 on OpenBSD) and
