@@ -169,8 +169,12 @@ fn raw_ipv4_link_type_228() {
 #[test]
 fn raw_ipv6_link_type_229() {
     for source in ["tls13-ipv6-sni.pcap", "icmp6-types.pcap"] {
-        let all = tshark_fields(&pcap(source), None, &["frame.number"]).lines().count();
-        let v6 = tshark_fields(&pcap(source), Some("ipv6"), &["frame.number"]).lines().count();
+        let all = tshark_fields(&pcap(source), None, &["frame.number"])
+            .lines()
+            .count();
+        let v6 = tshark_fields(&pcap(source), Some("ipv6"), &["frame.number"])
+            .lines()
+            .count();
         assert_eq!((all, v6 > 0), (v6, true), "{source} is IPv6 only");
         check_from(source, "raw6.pcap", 229, &|_| Vec::new());
     }

@@ -22,6 +22,8 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod app;
+pub mod artifacts;
 pub mod counters;
 pub mod decode;
 pub mod diag;

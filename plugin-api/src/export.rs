@@ -57,7 +57,7 @@ pub fn construct<E: Display>(
 /// weir_plugin_api::export_plugin! {
 ///     name: "sg1",
 ///     description: "prints the id of every new flow",
-///     monitors: [Flow],            // the kinds the constructor may return: Engine, Flow, CounterGroup, FlowTracker
+///     monitors: [Flow],            // the kinds the constructor may return: Engine, Flow, CounterGroup, FlowTracker, Resource, Fts
 ///     requires: "1.0",             // optional: the oldest weir plugin API it runs on
 ///     constructor: new_instance,   // fn(&Config, HostHandle) -> Result<Monitors, E: Display>
 /// }

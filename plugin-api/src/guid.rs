@@ -73,3 +73,35 @@ pub const WELL_KNOWN_COUNTER_GROUPS: [(Guid, &str); 11] = [
     (CG_VLAN, "VLANStats"),
     (CG_SNMP_INTERFACE, "SNMP-Interface"),
 ];
+
+/// Resource group: DNS answers, uri = the question name (API 1.3).
+pub const RG_DNS: Guid = Guid::from_u128(0xD1E27FF0_6D66_4E57_BB91_99F76BB2143E);
+/// Resource group: HTTP URLs, uri = `METHOD HOST TARGET` (API 1.3).
+pub const RG_URL: Guid = Guid::from_u128(0x4EF9DEB9_4332_4867_A667_6A30C5900E9E);
+/// Resource group: TLS certificates (API 1.3).
+pub const RG_SSL_CERTIFICATES: Guid = Guid::from_u128(0x5AEE3F0B_9304_44BE_BBD0_0467052CF468);
+/// Resource group: file hashes, uri = the MD5 of an HTTP body (API 1.3;
+/// the same GUID as the SNMP-Interface counter group, in another registry).
+pub const RG_FILE_HASHES: Guid = Guid::from_u128(0x9781DB2C_F78A_4F7F_A7E8_2B1A9A7BE71A);
+
+/// The built-in resource groups: (GUID, name), Trisul's names.
+pub const BUILTIN_RESOURCE_GROUPS: [(Guid, &str); 4] = [
+    (RG_DNS, "DNS Resources"),
+    (RG_URL, "URL Resources (HTTP)"),
+    (RG_SSL_CERTIFICATES, "SSL Certificates"),
+    (RG_FILE_HASHES, "File Hashes"),
+];
+
+/// FTS group: TLS certificate chains (API 1.3).
+pub const FTS_SSL_CERTS: Guid = Guid::from_u128(0x9FEB8ADE_ADBB_49AD_BC68_C6A02F389C71);
+/// FTS group: HTTP request and response header blocks (API 1.3).
+pub const FTS_HTTP_HEADERS: Guid = Guid::from_u128(0x28217924_E7A5_4523_993C_44B52758D5A8);
+/// FTS group: DNS records as text (API 1.3).
+pub const FTS_DNS: Guid = Guid::from_u128(0x09B305DF_078C_4B9E_8E2F_EA64B7326880);
+
+/// The built-in FTS groups: (GUID, name), Trisul's names.
+pub const BUILTIN_FTS_GROUPS: [(Guid, &str); 3] = [
+    (FTS_SSL_CERTS, "SSL Certificate (chain) FTS"),
+    (FTS_HTTP_HEADERS, "HTTP Header FTS"),
+    (FTS_DNS, "DNS records full-text dump"),
+];

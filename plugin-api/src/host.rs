@@ -22,10 +22,11 @@ use std::sync::Arc;
 use abi_stable::std_types::{RStr, RString};
 use abi_stable::StableAbi;
 
-use crate::abi::calls::{HostCallsV1_0, HostCallsV1_1, HostRef, HostTable, Status};
+use crate::abi::calls::{HostCallsV1_0, HostCallsV1_1, HostCallsV1_3, HostRef, HostTable, Status};
 use crate::abi::ext::Extensions;
 use crate::abi::table::{read_table, SizedTable, TableError, TableSize};
 use crate::abi::{ApiVersion, API_MAJOR};
+use crate::artifacts::{ArtifactFlow, NewFtsDocument, NewResource};
 use crate::counters::NewCounterGroup;
 use crate::records::{FlowHandle, FlowRecord, Guid, Timestamp};
 
@@ -79,6 +80,10 @@ pub enum ApiError {
     UnknownCounterGroup,
     /// The counter group has no meter of that id (API 1.1).
     UnknownMeter,
+    /// The resource group is neither built in nor registered (API 1.3).
+    UnknownResourceGroup,
+    /// The FTS group is neither built in nor registered (API 1.3).
+    UnknownFtsGroup,
     /// A refusal this crate does not know (a newer host's status code).
     Other(u32),
 }
@@ -95,6 +100,8 @@ impl ApiError {
             Status::UNSUPPORTED => ApiError::Unsupported,
             Status::UNKNOWN_COUNTER_GROUP => ApiError::UnknownCounterGroup,
             Status::UNKNOWN_METER => ApiError::UnknownMeter,
+            Status::UNKNOWN_RESOURCE_GROUP => ApiError::UnknownResourceGroup,
+            Status::UNKNOWN_FTS_GROUP => ApiError::UnknownFtsGroup,
             Status(other) => ApiError::Other(other),
         })
     }
@@ -109,6 +116,8 @@ impl ApiError {
             ApiError::Unsupported => Status::UNSUPPORTED,
             ApiError::UnknownCounterGroup => Status::UNKNOWN_COUNTER_GROUP,
             ApiError::UnknownMeter => Status::UNKNOWN_METER,
+            ApiError::UnknownResourceGroup => Status::UNKNOWN_RESOURCE_GROUP,
+            ApiError::UnknownFtsGroup => Status::UNKNOWN_FTS_GROUP,
             ApiError::Other(n) => Status(n),
         }
     }
@@ -130,6 +139,12 @@ impl fmt::Display for ApiError {
                 f.write_str("unknown counter group (built in, or register it first)")
             }
             ApiError::UnknownMeter => f.write_str("the counter group has no such meter"),
+            ApiError::UnknownResourceGroup => {
+                f.write_str("unknown resource group (built in, or register it first)")
+            }
+            ApiError::UnknownFtsGroup => {
+                f.write_str("unknown FTS group (built in, or register it first)")
+            }
             ApiError::Other(n) => write!(f, "refused by the host (status {n})"),
         }
     }
@@ -247,6 +262,40 @@ pub trait HostApi: Send + Sync + 'static {
         Err(ApiError::Unsupported)
     }
 
+    /// `add_resource` (API 1.3).
+    fn add_resource(&self, resource: &NewResource<'_>) -> Result<(), ApiError> {
+        let _ = resource;
+        Err(ApiError::Unsupported)
+    }
+
+    /// `add_fts_document` (API 1.3).
+    fn add_fts_document(&self, doc: &NewFtsDocument<'_>) -> Result<(), ApiError> {
+        let _ = doc;
+        Err(ApiError::Unsupported)
+    }
+
+    /// `register_resource_group` (API 1.3).
+    fn register_resource_group(
+        &self,
+        guid: Guid,
+        name: &str,
+        description: &str,
+    ) -> Result<(), ApiError> {
+        let _ = (guid, name, description);
+        Err(ApiError::Unsupported)
+    }
+
+    /// `register_fts_group` (API 1.3).
+    fn register_fts_group(
+        &self,
+        guid: Guid,
+        name: &str,
+        description: &str,
+    ) -> Result<(), ApiError> {
+        let _ = (guid, name, description);
+        Err(ApiError::Unsupported)
+    }
+
     /// Test fixture only: a call of a minor no real weir has.
     #[cfg(feature = "abi-future-minor-fixture")]
     fn future_echo(&self, text: &str) -> Result<(), ApiError> {
@@ -287,6 +336,12 @@ impl<H: HostApi> TableOf<H> {
             update_key_info: Some(update_key_info::<H>),
             set_key_attribute: Some(set_key_attribute::<H>),
             register_counter_group: Some(register_counter_group::<H>),
+        },
+        v1_3: HostCallsV1_3 {
+            add_resource: Some(add_resource::<H>),
+            add_fts_document: Some(add_fts_document::<H>),
+            register_resource_group: Some(register_resource_group::<H>),
+            register_fts_group: Some(register_fts_group::<H>),
         },
         #[cfg(feature = "abi-future-minor-fixture")]
         future: crate::abi::calls::HostCallsFuture {
@@ -437,6 +492,54 @@ unsafe extern "C" fn register_counter_group<H: HostApi>(
     })
 }
 
+unsafe extern "C" fn add_resource<H: HostApi>(
+    ctx: *const c_void,
+    resource: &NewResource<'_>,
+) -> Status {
+    // SAFETY: trampoline contract.
+    let h = unsafe { host::<H>(ctx) };
+    guard(Status::ENGINE_GONE, || {
+        result_status(h.add_resource(resource))
+    })
+}
+
+unsafe extern "C" fn add_fts_document<H: HostApi>(
+    ctx: *const c_void,
+    doc: &NewFtsDocument<'_>,
+) -> Status {
+    // SAFETY: trampoline contract.
+    let h = unsafe { host::<H>(ctx) };
+    guard(Status::ENGINE_GONE, || {
+        result_status(h.add_fts_document(doc))
+    })
+}
+
+unsafe extern "C" fn register_resource_group<H: HostApi>(
+    ctx: *const c_void,
+    guid: Guid,
+    name: RStr<'_>,
+    description: RStr<'_>,
+) -> Status {
+    // SAFETY: trampoline contract.
+    let h = unsafe { host::<H>(ctx) };
+    guard(Status::ENGINE_GONE, || {
+        result_status(h.register_resource_group(guid, name.as_str(), description.as_str()))
+    })
+}
+
+unsafe extern "C" fn register_fts_group<H: HostApi>(
+    ctx: *const c_void,
+    guid: Guid,
+    name: RStr<'_>,
+    description: RStr<'_>,
+) -> Status {
+    // SAFETY: trampoline contract.
+    let h = unsafe { host::<H>(ctx) };
+    guard(Status::ENGINE_GONE, || {
+        result_status(h.register_fts_group(guid, name.as_str(), description.as_str()))
+    })
+}
+
 #[cfg(feature = "abi-future-minor-fixture")]
 unsafe extern "C" fn future_echo<H: HostApi>(ctx: *const c_void, text: RStr<'_>) -> Status {
     // SAFETY: trampoline contract.
@@ -540,9 +643,12 @@ impl HostHandle {
     /// host of that minor would (for tests of how a plugin copes with an
     /// older host).
     pub fn limited_to_minor(&self, minor: u16) -> HostHandle {
+        // The minor each block of the host table came with, in table order.
+        const BLOCK_MINORS: [u16; 3] = [0, 1, 3];
         let ends = HostTable::BLOCK_ENDS;
+        let blocks = BLOCK_MINORS.iter().filter(|&&m| m <= minor).count().max(1);
         let mut tagged = *self.calls;
-        tagged.size.size = ends[usize::from(minor).min(ends.len() - 1)];
+        tagged.size.size = ends[blocks.min(ends.len()) - 1];
         // SAFETY: `tagged` is a whole HostTable, valid for any size up to its own.
         let calls = unsafe { read_table::<HostTable>((&raw const tagged).cast()) }
             .unwrap_or_else(|e| unreachable!("a block end of this crate's own table: {e}"));
@@ -752,6 +858,77 @@ impl HostHandle {
             .ok_or(ApiError::Unsupported)?;
         // SAFETY: as above.
         status_result(unsafe { f(self.ctx, group) })
+    }
+
+    fn v1_3(&self) -> &HostCallsV1_3 {
+        &self.calls.v1_3
+    }
+
+    /// Trisul's `add_resource` (API 1.3): adds a resource to group
+    /// `resource.group` (built in, or registered) at the current stream
+    /// time. It reaches `resources.ndjson` and every resource monitor
+    /// subscribed to the group, except this instance's own.
+    pub fn add_resource(&self, resource: &NewResource<'_>) -> Result<(), ApiError> {
+        let f = self.v1_3().add_resource.ok_or(ApiError::Unsupported)?;
+        // SAFETY: as above.
+        status_result(unsafe { f(self.ctx, resource) })
+    }
+
+    /// The same, from its parts: `add_resource(guid, flow, uri, label)`.
+    pub fn add_resource_to(
+        &self,
+        group: Guid,
+        flow: ArtifactFlow<'_>,
+        uri: &str,
+        label: &str,
+    ) -> Result<(), ApiError> {
+        self.add_resource(&NewResource {
+            group,
+            flow,
+            uri: uri.into(),
+            label: label.into(),
+            ext: Extensions::NONE,
+        })
+    }
+
+    /// Adds a full-text document to group `doc.group` (API 1.3; weir's
+    /// addition: Trisul has no such call). It reaches `fts.ndjson` and
+    /// every FTS monitor subscribed to the group, except this instance's.
+    pub fn add_fts_document(&self, doc: &NewFtsDocument<'_>) -> Result<(), ApiError> {
+        let f = self.v1_3().add_fts_document.ok_or(ApiError::Unsupported)?;
+        // SAFETY: as above.
+        status_result(unsafe { f(self.ctx, doc) })
+    }
+
+    /// Declares a resource group of this plugin (API 1.3); registering the
+    /// same GUID and name again is fine.
+    pub fn register_resource_group(
+        &self,
+        guid: Guid,
+        name: &str,
+        description: &str,
+    ) -> Result<(), ApiError> {
+        let f = self
+            .v1_3()
+            .register_resource_group
+            .ok_or(ApiError::Unsupported)?;
+        // SAFETY: as above.
+        status_result(unsafe { f(self.ctx, guid, name.into(), description.into()) })
+    }
+
+    /// Declares an FTS group of this plugin (API 1.3).
+    pub fn register_fts_group(
+        &self,
+        guid: Guid,
+        name: &str,
+        description: &str,
+    ) -> Result<(), ApiError> {
+        let f = self
+            .v1_3()
+            .register_fts_group
+            .ok_or(ApiError::Unsupported)?;
+        // SAFETY: as above.
+        status_result(unsafe { f(self.ctx, guid, name.into(), description.into()) })
     }
 
     /// Test fixture only: a call of a minor no real weir has.

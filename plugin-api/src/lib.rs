@@ -41,7 +41,10 @@
 //! - [`EngineMonitor`], [`FlowMonitor`]: the callbacks, one trait per monitor type.
 //! - [`FlowRecord`]: the borrowed flow view; [`Timestamp`], [`Guid`], [`Vote`];
 //!   since 1.2 its tunnel ([`FlowRecord::tunnel`]) and frames.
-//! - [`HostHandle`]: feedback (alerts, flow tags, log, stream time, instance id).
+//! - [`ResourceMonitor`], [`FtsMonitor`] (API 1.3): URLs, file hashes and
+//!   HTTP headers; [`ResourceRecord`], [`FtsRecord`].
+//! - [`HostHandle`]: feedback (alerts, flow tags, counters, resources, FTS
+//!   documents, log, stream time, instance id).
 //! - [`Config`]: the instance's configuration (a JSON object).
 //! - [`Monitors`]: what a constructor returns.
 //! - [`abi`]: what crosses the boundary, and how it grows ([`API_VERSION`]).
@@ -52,6 +55,7 @@
 #![allow(non_local_definitions)]
 
 pub mod abi;
+pub mod artifacts;
 pub mod config;
 pub mod counters;
 pub mod export;
@@ -71,6 +75,10 @@ pub mod time;
 pub use abi::header::MonitorKind;
 pub use abi::{ApiVersion, API_MAJOR, API_MINOR, API_VERSION};
 pub use abi_stable;
+pub use artifacts::{
+    ArtifactEvents, ArtifactFlow, ArtifactGroupRef, ArtifactSubscription, FileHashFields,
+    FtsAttribute, FtsRecord, NewFtsDocument, NewResource, ResourceRecord, UrlFields,
+};
 pub use config::{Config, ConfigError};
 pub use counters::{
     CounterEvents, CounterGroupRef, CounterRecord, CounterSubscription, FlowTrackerInfo,
@@ -79,7 +87,9 @@ pub use counters::{
 pub use flow_ext::{FlowExtV1_2, FlowTunnel, TunnelKind};
 pub use host::{ApiError, HostApi, HostHandle, LogLevel, NewAlert};
 pub use meter::MeterType;
-pub use monitor::{CounterGroupMonitor, EngineMonitor, FlowMonitor, FlowTracker};
+pub use monitor::{
+    CounterGroupMonitor, EngineMonitor, FlowMonitor, FlowTracker, FtsMonitor, ResourceMonitor,
+};
 pub use monitors::Monitors;
 pub use records::{state, EndReason, FlowHandle, FlowRecord, Guid, IpBytes, Timestamp, Vote};
 pub use subscription::{EngineSubscription, FlowEvents, FlowSubscription};

@@ -1,6 +1,7 @@
 //! The `monitor` module deals with the callbacks: one ordinary Rust trait per
-//! monitor type for plugin authors ([`EngineMonitor`], [`FlowMonitor`], and
-//! since API 1.1 [`CounterGroupMonitor`] and [`FlowTracker`]).
+//! monitor type for plugin authors ([`EngineMonitor`], [`FlowMonitor`],
+//! since API 1.1 [`CounterGroupMonitor`] and [`FlowTracker`], since API 1.3
+//! [`ResourceMonitor`] and [`FtsMonitor`]).
 //!
 //! Authors never see what crosses the boundary. [`crate::Monitors`] wraps
 //! each monitor in a [`crate::guard::Guarded`] value behind its kind's call
@@ -19,6 +20,7 @@
 //! call plugins. A slow callback slows the run when reading files (lossless
 //! back-pressure); it never corrupts or reorders events.
 
+use crate::artifacts::{ArtifactGroupRef, ArtifactSubscription, FtsRecord, ResourceRecord};
 use crate::counters::{
     CounterGroupRef, CounterRecord, CounterSubscription, FlowTrackerInfo, TopperRecord,
 };
@@ -233,6 +235,92 @@ pub trait FlowTracker: Send + 'static {
 
     /// Metronome, as [`EngineMonitor::on_metronome`] (when `info` sets
     /// `metronome`).
+    fn on_metronome(&mut self, ts: Timestamp, tick_count: u64, tick_interval: u32) {
+        let _ = (ts, tick_count, tick_interval);
+    }
+}
+
+/// Resource monitor: the resource streams (Trisul's `resource_monitor`),
+/// API 1.3: URLs, file hashes (and, later, DNS answers, certificates, ...).
+/// One monitor receives every group its subscription matches; each record
+/// names its group. Resources a monitor's own instance added with
+/// [`crate::HostHandle::add_resource`] never come back to it.
+///
+/// All methods but `subscription` default to no-ops; only subscribed
+/// callbacks are called.
+pub trait ResourceMonitor: Send + 'static {
+    /// Which groups and callbacks (read once, when the run starts).
+    fn subscription(&self) -> ArtifactSubscription;
+
+    /// A new resource, within a second of stream time of its extraction.
+    fn on_new_resource(&mut self, resource: &ResourceRecord<'_>) {
+        let _ = resource;
+    }
+
+    /// The group's flush of the interval ending at `ts` begins (called for
+    /// every subscribed group, with or without resources).
+    fn on_begin_flush(&mut self, group: &ArtifactGroupRef<'_>, ts: Timestamp) {
+        let _ = (group, ts);
+    }
+
+    /// Votes on whether `resource` is stored (written to `resources.ndjson`
+    /// and passed to every monitor's `on_flush`): dropped when a monitor
+    /// votes `Drop` and none votes `Keep`.
+    fn flush_filter(&mut self, resource: &ResourceRecord<'_>) -> Vote {
+        let _ = resource;
+        Vote::Abstain
+    }
+
+    /// A resource is stored.
+    fn on_flush(&mut self, resource: &ResourceRecord<'_>) {
+        let _ = resource;
+    }
+
+    /// The group's flush of the interval ending at `ts` is over.
+    fn on_end_flush(&mut self, group: &ArtifactGroupRef<'_>, ts: Timestamp) {
+        let _ = (group, ts);
+    }
+
+    /// Metronome, as [`EngineMonitor::on_metronome`].
+    fn on_metronome(&mut self, ts: Timestamp, tick_count: u64, tick_interval: u32) {
+        let _ = (ts, tick_count, tick_interval);
+    }
+}
+
+/// Full-text document monitor (Trisul's `fts_monitor`), API 1.3: HTTP
+/// header blocks (and, later, certificate chains, DNS dumps). As
+/// [`ResourceMonitor`], for documents.
+pub trait FtsMonitor: Send + 'static {
+    /// Which groups and callbacks (read once, when the run starts).
+    fn subscription(&self) -> ArtifactSubscription;
+
+    /// A new document, within a second of stream time of its extraction.
+    fn on_new_document(&mut self, doc: &FtsRecord<'_>) {
+        let _ = doc;
+    }
+
+    /// The group's flush of the interval ending at `ts` begins.
+    fn on_begin_flush(&mut self, group: &ArtifactGroupRef<'_>, ts: Timestamp) {
+        let _ = (group, ts);
+    }
+
+    /// Votes on whether `doc` is stored (`fts.ndjson`, every `on_flush`).
+    fn flush_filter(&mut self, doc: &FtsRecord<'_>) -> Vote {
+        let _ = doc;
+        Vote::Abstain
+    }
+
+    /// A document is stored.
+    fn on_flush(&mut self, doc: &FtsRecord<'_>) {
+        let _ = doc;
+    }
+
+    /// The group's flush of the interval ending at `ts` is over.
+    fn on_end_flush(&mut self, group: &ArtifactGroupRef<'_>, ts: Timestamp) {
+        let _ = (group, ts);
+    }
+
+    /// Metronome, as [`EngineMonitor::on_metronome`].
     fn on_metronome(&mut self, ts: Timestamp, tick_count: u64, tick_interval: u32) {
         let _ = (ts, tick_count, tick_interval);
     }

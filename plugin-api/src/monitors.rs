@@ -16,15 +16,19 @@ use abi_stable::std_types::{RSliceMut, RStr, RString, RVec};
 use crate::abi::calls::{
     CallOutcome, CounterGroupMonitorCallsV1_1, CounterGroupMonitorTable, EngineMonitorCallsV1_0,
     EngineMonitorTable, FlowMonitorCallsV1_0, FlowMonitorTable, FlowTrackerCallsV1_1,
-    FlowTrackerTable, MonitorEntry,
+    FlowTrackerTable, FtsMonitorCallsV1_3, FtsMonitorTable, MonitorEntry, ResourceMonitorCallsV1_3,
+    ResourceMonitorTable,
 };
 use crate::abi::header::MonitorKind;
 use crate::abi::table::TableSize;
+use crate::artifacts::{ArtifactGroupRef, ArtifactSubscription, FtsRecord, ResourceRecord};
 use crate::counters::{
     CounterGroupRef, CounterRecord, CounterSubscription, FlowTrackerInfo, TopperRecord,
 };
 use crate::guard::Guarded;
-use crate::monitor::{CounterGroupMonitor, EngineMonitor, FlowMonitor, FlowTracker};
+use crate::monitor::{
+    CounterGroupMonitor, EngineMonitor, FlowMonitor, FlowTracker, FtsMonitor, ResourceMonitor,
+};
 use crate::records::{FlowRecord, Timestamp, Vote};
 use crate::subscription::{EngineSubscription, FlowSubscription};
 
@@ -409,6 +413,145 @@ impl<M: FlowTracker> TrackerCalls<M> {
     }
 }
 
+struct ResourceCalls<M>(PhantomData<M>);
+
+impl<M: ResourceMonitor> ResourceCalls<M> {
+    const TABLE: ResourceMonitorTable = ResourceMonitorTable {
+        size: TableSize {
+            size: std::mem::size_of::<ResourceMonitorTable>(),
+        },
+        v1_3: ResourceMonitorCallsV1_3 {
+            subscription: Some(Self::subscription),
+            on_new_resource: Some(Self::on_new_resource),
+            on_begin_flush: Some(Self::on_begin_flush),
+            flush_filter: Some(Self::flush_filter),
+            on_flush: Some(Self::on_flush),
+            on_end_flush: Some(Self::on_end_flush),
+            on_metronome: Some(Self::on_metronome),
+        },
+    };
+
+    unsafe extern "C" fn subscription(
+        obj: *mut c_void,
+        out: &mut ArtifactSubscription,
+    ) -> CallOutcome {
+        // SAFETY: trampoline contract.
+        unsafe { run_into::<M, _>(obj, "subscription", out, |m| m.subscription()) }
+    }
+    unsafe extern "C" fn on_new_resource(
+        obj: *mut c_void,
+        item: &ResourceRecord<'_>,
+    ) -> CallOutcome {
+        // SAFETY: trampoline contract.
+        outcome(unsafe { run::<M, _>(obj, "on_new_resource", |m| m.on_new_resource(item)) })
+    }
+    unsafe extern "C" fn on_begin_flush(
+        obj: *mut c_void,
+        group: &ArtifactGroupRef<'_>,
+        ts: Timestamp,
+    ) -> CallOutcome {
+        // SAFETY: trampoline contract.
+        outcome(unsafe { run::<M, _>(obj, "on_begin_flush", |m| m.on_begin_flush(group, ts)) })
+    }
+    unsafe extern "C" fn flush_filter(
+        obj: *mut c_void,
+        item: &ResourceRecord<'_>,
+        vote: &mut Vote,
+    ) -> CallOutcome {
+        // SAFETY: trampoline contract.
+        unsafe { run_into::<M, _>(obj, "flush_filter", vote, |m| m.flush_filter(item)) }
+    }
+    unsafe extern "C" fn on_flush(obj: *mut c_void, item: &ResourceRecord<'_>) -> CallOutcome {
+        // SAFETY: trampoline contract.
+        outcome(unsafe { run::<M, _>(obj, "on_flush", |m| m.on_flush(item)) })
+    }
+    unsafe extern "C" fn on_end_flush(
+        obj: *mut c_void,
+        group: &ArtifactGroupRef<'_>,
+        ts: Timestamp,
+    ) -> CallOutcome {
+        // SAFETY: trampoline contract.
+        outcome(unsafe { run::<M, _>(obj, "on_end_flush", |m| m.on_end_flush(group, ts)) })
+    }
+    unsafe extern "C" fn on_metronome(
+        obj: *mut c_void,
+        ts: Timestamp,
+        tick: u64,
+        interval: u32,
+    ) -> CallOutcome {
+        // SAFETY: trampoline contract.
+        outcome(unsafe { run::<M, _>(obj, "on_metronome", |m| m.on_metronome(ts, tick, interval)) })
+    }
+}
+
+struct FtsCalls<M>(PhantomData<M>);
+
+impl<M: FtsMonitor> FtsCalls<M> {
+    const TABLE: FtsMonitorTable = FtsMonitorTable {
+        size: TableSize {
+            size: std::mem::size_of::<FtsMonitorTable>(),
+        },
+        v1_3: FtsMonitorCallsV1_3 {
+            subscription: Some(Self::subscription),
+            on_new_document: Some(Self::on_new_document),
+            on_begin_flush: Some(Self::on_begin_flush),
+            flush_filter: Some(Self::flush_filter),
+            on_flush: Some(Self::on_flush),
+            on_end_flush: Some(Self::on_end_flush),
+            on_metronome: Some(Self::on_metronome),
+        },
+    };
+
+    unsafe extern "C" fn subscription(
+        obj: *mut c_void,
+        out: &mut ArtifactSubscription,
+    ) -> CallOutcome {
+        // SAFETY: trampoline contract.
+        unsafe { run_into::<M, _>(obj, "subscription", out, |m| m.subscription()) }
+    }
+    unsafe extern "C" fn on_new_document(obj: *mut c_void, item: &FtsRecord<'_>) -> CallOutcome {
+        // SAFETY: trampoline contract.
+        outcome(unsafe { run::<M, _>(obj, "on_new_document", |m| m.on_new_document(item)) })
+    }
+    unsafe extern "C" fn on_begin_flush(
+        obj: *mut c_void,
+        group: &ArtifactGroupRef<'_>,
+        ts: Timestamp,
+    ) -> CallOutcome {
+        // SAFETY: trampoline contract.
+        outcome(unsafe { run::<M, _>(obj, "on_begin_flush", |m| m.on_begin_flush(group, ts)) })
+    }
+    unsafe extern "C" fn flush_filter(
+        obj: *mut c_void,
+        item: &FtsRecord<'_>,
+        vote: &mut Vote,
+    ) -> CallOutcome {
+        // SAFETY: trampoline contract.
+        unsafe { run_into::<M, _>(obj, "flush_filter", vote, |m| m.flush_filter(item)) }
+    }
+    unsafe extern "C" fn on_flush(obj: *mut c_void, item: &FtsRecord<'_>) -> CallOutcome {
+        // SAFETY: trampoline contract.
+        outcome(unsafe { run::<M, _>(obj, "on_flush", |m| m.on_flush(item)) })
+    }
+    unsafe extern "C" fn on_end_flush(
+        obj: *mut c_void,
+        group: &ArtifactGroupRef<'_>,
+        ts: Timestamp,
+    ) -> CallOutcome {
+        // SAFETY: trampoline contract.
+        outcome(unsafe { run::<M, _>(obj, "on_end_flush", |m| m.on_end_flush(group, ts)) })
+    }
+    unsafe extern "C" fn on_metronome(
+        obj: *mut c_void,
+        ts: Timestamp,
+        tick: u64,
+        interval: u32,
+    ) -> CallOutcome {
+        // SAFETY: trampoline contract.
+        outcome(unsafe { run::<M, _>(obj, "on_metronome", |m| m.on_metronome(ts, tick, interval)) })
+    }
+}
+
 fn entry<M: Send + 'static>(
     kind: MonitorKind,
     monitor: M,
@@ -465,6 +608,18 @@ impl Monitors {
     pub fn flow_tracker<M: FlowTracker>(self, monitor: M) -> Monitors {
         let table = (&TrackerCalls::<M>::TABLE as *const FlowTrackerTable).cast();
         self.with(entry(MonitorKind::FlowTracker, monitor, table))
+    }
+
+    /// Adds the resource monitor (replacing an earlier one; API 1.3).
+    pub fn resource<M: ResourceMonitor>(self, monitor: M) -> Monitors {
+        let table = (&ResourceCalls::<M>::TABLE as *const ResourceMonitorTable).cast();
+        self.with(entry(MonitorKind::Resource, monitor, table))
+    }
+
+    /// Adds the full-text document monitor (replacing an earlier one; API 1.3).
+    pub fn fts<M: FtsMonitor>(self, monitor: M) -> Monitors {
+        let table = (&FtsCalls::<M>::TABLE as *const FtsMonitorTable).cast();
+        self.with(entry(MonitorKind::Fts, monitor, table))
     }
 
     /// Test fixture only: a monitor of a kind no real weir knows (it uses the

@@ -16,10 +16,11 @@ use abi_stable::std_types::{RString, RVec};
 
 use crate::abi::calls::{
     CallOutcome, CounterGroupMonitorTable, EngineMonitorTable, FlowMonitorTable, FlowTrackerTable,
-    MonitorEntry,
+    FtsMonitorTable, MonitorEntry, ResourceMonitorTable,
 };
 use crate::abi::header::MonitorKind;
 use crate::abi::table::{read_table, SizedTable, TableError};
+use crate::artifacts::{ArtifactGroupRef, ArtifactSubscription, FtsRecord, ResourceRecord};
 use crate::counters::{
     CounterGroupRef, CounterRecord, CounterSubscription, FlowTrackerInfo, TopperRecord, KEEP_METER,
 };
@@ -87,6 +88,121 @@ macro_rules! call_v1_1 {
             None => Ok(()),
         }
     };
+}
+
+/// `call!` for the API 1.3 block of the artifact monitors' tables.
+macro_rules! call_v1_3 {
+    ($self:ident, $f:ident $(, $arg:expr)*) => {
+        match $self.calls.v1_3.$f {
+            // SAFETY: as in `call!`.
+            Some(f) => $self.owned.result(unsafe { f($self.owned.object $(, $arg)*) }),
+            None => Ok(()),
+        }
+    };
+}
+
+/// A resource monitor of a loaded instance (API 1.3).
+pub struct ResourceMonitorObject {
+    owned: Owned,
+    calls: ResourceMonitorTable,
+}
+
+impl ResourceMonitorObject {
+    /// Its subscription (empty if not implemented).
+    pub fn subscription(&mut self) -> Result<ArtifactSubscription, String> {
+        let mut out = ArtifactSubscription::default();
+        call_v1_3!(self, subscription, &mut out).map(|()| out)
+    }
+    /// `on_new_resource`.
+    pub fn on_new_resource(&mut self, item: &ResourceRecord<'_>) -> Result<(), String> {
+        call_v1_3!(self, on_new_resource, item)
+    }
+    /// `on_begin_flush`.
+    pub fn on_begin_flush(
+        &mut self,
+        group: &ArtifactGroupRef<'_>,
+        ts: Timestamp,
+    ) -> Result<(), String> {
+        call_v1_3!(self, on_begin_flush, group, ts)
+    }
+    /// The vote on `item` (not implemented: abstain).
+    pub fn flush_filter(&mut self, item: &ResourceRecord<'_>) -> Result<Vote, String> {
+        let mut vote = Vote::Abstain;
+        call_v1_3!(self, flush_filter, item, &mut vote).map(|()| vote.known())
+    }
+    /// `on_flush`.
+    pub fn on_flush(&mut self, item: &ResourceRecord<'_>) -> Result<(), String> {
+        call_v1_3!(self, on_flush, item)
+    }
+    /// `on_end_flush`.
+    pub fn on_end_flush(
+        &mut self,
+        group: &ArtifactGroupRef<'_>,
+        ts: Timestamp,
+    ) -> Result<(), String> {
+        call_v1_3!(self, on_end_flush, group, ts)
+    }
+    /// `on_metronome`.
+    pub fn on_metronome(
+        &mut self,
+        ts: Timestamp,
+        tick_count: u64,
+        tick_interval: u32,
+    ) -> Result<(), String> {
+        call_v1_3!(self, on_metronome, ts, tick_count, tick_interval)
+    }
+}
+
+/// A full-text document monitor of a loaded instance (API 1.3).
+pub struct FtsMonitorObject {
+    owned: Owned,
+    calls: FtsMonitorTable,
+}
+
+impl FtsMonitorObject {
+    /// Its subscription (empty if not implemented).
+    pub fn subscription(&mut self) -> Result<ArtifactSubscription, String> {
+        let mut out = ArtifactSubscription::default();
+        call_v1_3!(self, subscription, &mut out).map(|()| out)
+    }
+    /// `on_new_document`.
+    pub fn on_new_document(&mut self, item: &FtsRecord<'_>) -> Result<(), String> {
+        call_v1_3!(self, on_new_document, item)
+    }
+    /// `on_begin_flush`.
+    pub fn on_begin_flush(
+        &mut self,
+        group: &ArtifactGroupRef<'_>,
+        ts: Timestamp,
+    ) -> Result<(), String> {
+        call_v1_3!(self, on_begin_flush, group, ts)
+    }
+    /// The vote on `item` (not implemented: abstain).
+    pub fn flush_filter(&mut self, item: &FtsRecord<'_>) -> Result<Vote, String> {
+        let mut vote = Vote::Abstain;
+        call_v1_3!(self, flush_filter, item, &mut vote).map(|()| vote.known())
+    }
+    /// `on_flush`.
+    pub fn on_flush(&mut self, item: &FtsRecord<'_>) -> Result<(), String> {
+        call_v1_3!(self, on_flush, item)
+    }
+    /// `on_end_flush`.
+    pub fn on_end_flush(
+        &mut self,
+        group: &ArtifactGroupRef<'_>,
+        ts: Timestamp,
+    ) -> Result<(), String> {
+        call_v1_3!(self, on_end_flush, group, ts)
+    }
+    /// `on_metronome`.
+    pub fn on_metronome(
+        &mut self,
+        ts: Timestamp,
+        tick_count: u64,
+        tick_interval: u32,
+    ) -> Result<(), String> {
+        call_v1_3!(self, on_metronome, ts, tick_count, tick_interval)
+    }
 }
 
 /// A counter-group monitor of a loaded instance (API 1.1).
@@ -358,6 +474,10 @@ unsafe impl Send for FlowMonitorObject {}
 unsafe impl Send for CounterGroupMonitorObject {}
 // SAFETY: as above.
 unsafe impl Send for FlowTrackerObject {}
+// SAFETY: as above.
+unsafe impl Send for ResourceMonitorObject {}
+// SAFETY: as above.
+unsafe impl Send for FtsMonitorObject {}
 
 /// The monitors of one instance, as the host holds them.
 #[derive(Default)]
@@ -370,6 +490,10 @@ pub struct InstanceMonitors {
     pub counter_group: Option<CounterGroupMonitorObject>,
     /// The flow tracker, if the plugin returned one (API 1.1).
     pub flow_tracker: Option<FlowTrackerObject>,
+    /// The resource monitor, if the plugin returned one (API 1.3).
+    pub resource: Option<ResourceMonitorObject>,
+    /// The FTS monitor, if the plugin returned one (API 1.3).
+    pub fts: Option<FtsMonitorObject>,
     /// Kinds this crate does not know (a newer plugin's): dropped unused.
     pub ignored: Vec<MonitorKind>,
 }
@@ -447,6 +571,20 @@ impl InstanceMonitors {
             MonitorKind::FlowTracker if self.flow_tracker.is_some() => {
                 Err(MonitorsError::Duplicate(e.kind))
             }
+            MonitorKind::Resource if self.resource.is_some() => {
+                Err(MonitorsError::Duplicate(e.kind))
+            }
+            MonitorKind::Fts if self.fts.is_some() => Err(MonitorsError::Duplicate(e.kind)),
+            MonitorKind::Resource => {
+                let calls = table::<ResourceMonitorTable>(&e)?;
+                self.resource = Some(ResourceMonitorObject { owned, calls });
+                Ok(())
+            }
+            MonitorKind::Fts => {
+                let calls = table::<FtsMonitorTable>(&e)?;
+                self.fts = Some(FtsMonitorObject { owned, calls });
+                Ok(())
+            }
             MonitorKind::CounterGroup => {
                 let calls = table::<CounterGroupMonitorTable>(&e)?;
                 self.counter_group = Some(CounterGroupMonitorObject { owned, calls });
@@ -487,6 +625,8 @@ impl InstanceMonitors {
             && self.flow.is_none()
             && self.counter_group.is_none()
             && self.flow_tracker.is_none()
+            && self.resource.is_none()
+            && self.fts.is_none()
     }
 }
 

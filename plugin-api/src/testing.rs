@@ -271,6 +271,58 @@ impl HostApi for RecordingHost {
             ApiError::GroupConflict,
         )
     }
+
+    fn add_resource(&self, r: &crate::artifacts::NewResource<'_>) -> Result<(), ApiError> {
+        let flow = if r.flow.is_some() { r.flow.id() } else { "-" };
+        self.lock().push(format!(
+            "resource {} flow={flow} uri={} label={}",
+            r.group, r.uri, r.label
+        ));
+        Ok(())
+    }
+
+    fn add_fts_document(&self, d: &crate::artifacts::NewFtsDocument<'_>) -> Result<(), ApiError> {
+        let flow = if d.flow.is_some() { d.flow.id() } else { "-" };
+        let attrs: Vec<String> = d
+            .attributes
+            .iter()
+            .map(|a| format!("{}={}", a.name, a.value))
+            .collect();
+        self.lock().push(format!(
+            "fts {} flow={flow} key={} attrs={} text={}",
+            d.group,
+            d.key,
+            attrs.join(","),
+            d.text
+        ));
+        Ok(())
+    }
+
+    fn register_resource_group(
+        &self,
+        guid: Guid,
+        name: &str,
+        description: &str,
+    ) -> Result<(), ApiError> {
+        self.record(
+            format!("resourcegroup {guid} {name} / {description}"),
+            self.refuse_groups,
+            ApiError::GroupConflict,
+        )
+    }
+
+    fn register_fts_group(
+        &self,
+        guid: Guid,
+        name: &str,
+        description: &str,
+    ) -> Result<(), ApiError> {
+        self.record(
+            format!("ftsgroup {guid} {name} / {description}"),
+            self.refuse_groups,
+            ApiError::GroupConflict,
+        )
+    }
 }
 
 /// Runs `ctor` the way weir runs a loaded plugin's constructor: the

@@ -181,6 +181,10 @@ pub struct Decoded {
     pub vlan_count: u8,
     /// TCP flags byte (0 for non-TCP).
     pub tcp_flags: u8,
+    /// TCP sequence number (0 for non-TCP).
+    pub tcp_seq: u32,
+    /// TCP acknowledgement number (0 for non-TCP; meaningful with ACK).
+    pub tcp_ack: u32,
     /// Transport payload length in bytes (TCP: after the TCP header; UDP: after
     /// the 8-byte header; others: the IP payload), bounded by the IP length so
     /// Ethernet padding is not counted.
@@ -540,6 +544,8 @@ fn ip_summary(
         vlan: vlans.ids,
         vlan_count: vlans.count,
         tcp_flags: 0,
+        tcp_seq: 0,
+        tcp_ack: 0,
         payload_len: 0,
         payload_offset: 0,
         fragment,
@@ -701,6 +707,8 @@ fn decode_transport(
             d.src_port = tcp.src_port();
             d.dst_port = tcp.dst_port();
             d.tcp_flags = tcp.flags();
+            d.tcp_seq = tcp.seq_number();
+            d.tcp_ack = tcp.ack_number();
             d.payload_len = len_u32(segment.len().saturating_sub(header_len));
             d.payload_offset = len_u32(offset + header_len);
         }

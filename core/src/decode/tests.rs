@@ -343,6 +343,8 @@ fn test_ethernet_ipv4_tcp() {
             vlan: [0, 0],
             vlan_count: 0,
             tcp_flags: tcp_flags::PSH | tcp_flags::ACK,
+            tcp_seq: 0x0102_0304,
+            tcp_ack: 0x0A0B_0C0D,
             payload_len: 5,
             payload_offset: 66,
             fragment: Fragment::None,

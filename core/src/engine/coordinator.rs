@@ -9,7 +9,9 @@
 //! closes; counter-group monitors' filters and callbacks) → flow `on_begin_flush` → flush-filter votes from
 //! the instances that declared a filter → `on_flush` for every kept flow, and
 //! its `flows.ndjson` line → flow `on_end_flush` → flow trackers (the kept
-//! flows, then their bucket's end) → engine `on_end_flush`.
+//! flows, then their bucket's end) → resources, then FTS documents
+//! (after a barrier, so that what plugins added while flows flushed is in;
+//! see `crate::artifacts::stream`) → engine `on_end_flush`.
 //! A flow is dropped when at least one instance votes `Drop` and none votes
 //! `Keep`; a dropped flow is neither written nor seen by any `on_flush`.
 //! The flows of one flush are sorted by first time, id, VLANs and last time,
@@ -19,10 +21,11 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use crossbeam_channel::{bounded, Receiver, Select};
-use weir_plugin_api::{FlowEvents, Timestamp, Vote};
+use weir_plugin_api::{ArtifactEvents, FlowEvents, Timestamp, Vote};
 
 use super::counter_flush::{apply_feedback, send_updates, PluginHook};
 use super::worker::{Marker, WorkerOut};
+use crate::artifacts::ArtifactStream;
 use crate::counters::shard::CounterShard;
 use crate::counters::CounterStore;
 use crate::flow::{FlowSnapshot, TableStats};
@@ -43,6 +46,8 @@ pub struct CoordinatorStats {
     pub flushes: u64,
     /// Counters of every worker's table.
     pub tables: Vec<TableStats>,
+    /// The application layers' counters, summed over workers.
+    pub app: crate::app::AppStats,
     /// A write error on `flows.ndjson`, if any.
     pub io_error: Option<String>,
     /// A write error on `counters.ndjson` or `toppers.ndjson`, if any.
@@ -67,6 +72,8 @@ pub struct Coordinator<W: Write> {
     pub tracked: Vec<usize>,
     /// `flowtrackers.ndjson`, written by the tracker instances.
     pub trackers: Arc<Mutex<TrackerOutput>>,
+    /// The resource and FTS streams (returned by [`Coordinator::run`]).
+    pub artifacts: ArtifactStream,
     /// Interval length, seconds.
     pub interval_secs: u64,
     /// Live capture: the flush does not wait for plugins at its barriers
@@ -102,6 +109,9 @@ pub struct CoordinatorEnd {
     pub counter_feedback: Receiver<CounterFeedback>,
     /// The capture log, when live (for its write error).
     pub capture_log: Option<super::capture_log::CaptureLog>,
+    /// The resource and FTS streams (items plugins add while draining
+    /// still to be written).
+    pub artifacts: ArtifactStream,
 }
 
 /// What one worker handed over at a marker.
@@ -164,11 +174,13 @@ impl<W: Write> Coordinator<W> {
                         inst.send(PluginEvent::Flows(batch.clone()));
                     }
                 }
+                Ok(WorkerOut::Artifacts(items)) => self.artifacts.push(items),
                 Ok(WorkerOut::Reached(marker, flush, shard)) => {
                     reached[i] = Some((marker, flush, shard))
                 }
-                Ok(WorkerOut::Done(t)) => {
+                Ok(WorkerOut::Done(t, app)) => {
                     stats.tables.push(t);
+                    stats.app.add(&app);
                     done[i] = true;
                 }
                 Err(_) => done[i] = true,
@@ -184,6 +196,7 @@ impl<W: Write> Coordinator<W> {
             counter_out: self.counter_out,
             counter_feedback: self.counter_feedback,
             capture_log: self.capture_log,
+            artifacts: self.artifacts,
         }
     }
 
@@ -196,9 +209,12 @@ impl<W: Write> Coordinator<W> {
         match marker {
             Marker::Tick { ts, tick } => {
                 send_updates(&mut self.counters, &self.instances, &self.tracked, ts);
+                self.artifacts.deliver_new(&self.instances);
                 for inst in &self.instances {
                     let wants = inst.engine_sub.is_some_and(|s| s.metronome)
-                        || inst.wants_flow(FlowEvents::METRONOME);
+                        || inst.wants_flow(FlowEvents::METRONOME)
+                        || inst.wants_resources(ArtifactEvents::METRONOME)
+                        || inst.wants_fts(ArtifactEvents::METRONOME);
                     if wants {
                         inst.send(PluginEvent::Metronome { ts, tick });
                     }
@@ -208,7 +224,7 @@ impl<W: Write> Coordinator<W> {
                 self.flush(Timestamp::from_secs(end_sec), false, flush, stats)
             }
             Marker::Eof { end_sec } => {
-                if end_sec > 0 || !flush.is_empty() {
+                if end_sec > 0 || !flush.is_empty() || self.artifacts.has_items() {
                     self.flush(Timestamp::from_secs(end_sec), true, flush, stats);
                 }
             }
@@ -316,7 +332,22 @@ impl<W: Write> Coordinator<W> {
                 out: self.trackers.clone(),
             }));
         }
+        // Resources and documents plugins added during the flows' flush
+        // belong to this interval.
+        if !self.instances.is_empty() {
+            self.barrier();
+        }
+        self.artifacts.flush(ts, &self.instances, self.live);
         if eof {
+            // Items added during this last flush (a resource raised in an
+            // `on_flush`) get one more flush, an interval later, while the
+            // plugins can still see them.
+            self.barrier();
+            self.artifacts.take_feedback();
+            if self.artifacts.has_items() {
+                let next = Timestamp::from_secs(ts.secs + self.interval_secs);
+                self.artifacts.flush(next, &self.instances, self.live);
+            }
             // Feedback raised during this last flush (a counter fed from a
             // flow's `on_flush`) gets one more counter flush, an interval
             // later, while the plugins can still see it.

@@ -91,6 +91,9 @@ pub struct EngineConfig {
     /// count as they come: the first in its 5-tuple flow, later ones in the
     /// port-less flow of the IP pair).
     pub reassembly: Option<reassembly::Limits>,
+    /// The application layer (TCP reassembly, HTTP, resources, FTS
+    /// documents); `None` turns it off (no TCP payload leaves the reader).
+    pub app: Option<crate::app::AppConfig>,
 }
 
 impl EngineConfig {
@@ -110,6 +113,7 @@ impl EngineConfig {
             counter_groups: Vec::new(),
             stop: None,
             reassembly: Some(reassembly::Limits::default()),
+            app: Some(crate::app::AppConfig::default()),
         }
     }
 
@@ -193,6 +197,7 @@ pub struct Engine {
     cfg: EngineConfig,
     feedback: Arc<Feedback>,
     alerts_rx: Receiver<AlertRow>,
+    artifacts_rx: Receiver<crate::artifacts::Artifact>,
     instances: Vec<RunningInstance>,
     loader: Loader,
     per_plugin: HashMap<String, u32>,
@@ -206,12 +211,14 @@ impl Engine {
             source,
         })?;
         let (alerts_tx, alerts_rx) = unbounded();
-        let feedback = Feedback::new(cfg.out_dir.clone(), alerts_tx);
+        let (artifacts_tx, artifacts_rx) = unbounded();
+        let feedback = Feedback::new(cfg.out_dir.clone(), alerts_tx, artifacts_tx);
         let loader = Loader::new(cfg.out_dir.clone());
         Ok(Engine {
             cfg,
             feedback,
             alerts_rx,
+            artifacts_rx,
             instances: Vec::new(),
             loader,
             per_plugin: HashMap::new(),
@@ -299,6 +306,7 @@ impl Engine {
             cfg,
             feedback,
             alerts_rx,
+            artifacts_rx,
             instances,
             ..
         } = self;
@@ -333,6 +341,15 @@ impl Engine {
             inst.set_lossy(live);
         }
         let tracked = counter_flush::resolve_counter_subscriptions(&mut instances, &all_defs)?;
+        resolve_artifact_subscriptions(&mut instances, &feedback.artifact_groups)?;
+        let artifacts = crate::artifacts::ArtifactStream::new(
+            feedback.artifact_groups.clone(),
+            crate::artifacts::ArtifactOutputs {
+                resources: Box::new(out_file("resources.ndjson")?),
+                fts: Box::new(out_file("fts.ndjson")?),
+            },
+            artifacts_rx,
+        );
         let trackers_file = out_file("flowtrackers.ndjson")?;
         let trackers = Arc::new(std::sync::Mutex::new(
             crate::plugin::counter_dispatch::TrackerOutput::new(Box::new(trackers_file)),
@@ -340,6 +357,9 @@ impl Engine {
         let home = Arc::new(cfg.home_nets.clone());
         let every_tick = !tracked.is_empty();
 
+        let stream_budget = crate::stream::MemoryBudget::new(
+            cfg.app.as_ref().map_or(0, |a| a.memory_cap),
+        );
         let mut worker_in: Vec<Sender<WorkerIn>> = Vec::new();
         let mut worker_out = Vec::new();
         let mut tag_routes = Vec::new();
@@ -356,9 +376,15 @@ impl Engine {
                 events: wanted,
             };
             let meters = Meters::new(&defs, home.clone());
+            let app = cfg
+                .app
+                .clone()
+                .map(|a| crate::app::AppLayer::new(a, stream_budget.clone()));
             let t = std::thread::Builder::new()
                 .name(format!("worker-{w}"))
-                .spawn(move || worker::run(table_cfg, meters, every_tick, in_rx, out_tx, tag_rx))
+                .spawn(move || {
+                    worker::run(table_cfg, meters, every_tick, in_rx, out_tx, tag_rx, app)
+                })
                 .map_err(|e| EngineError::Thread(e.to_string()))?;
             worker_in.push(in_tx);
             worker_out.push(out_rx);
@@ -403,6 +429,7 @@ impl Engine {
             counter_feedback,
             tracked,
             trackers: trackers.clone(),
+            artifacts,
             interval_secs: cfg.interval_secs,
             live,
             capture_log: match &capture_stats {
@@ -424,6 +451,7 @@ impl Engine {
             worker_in,
             cfg.stop.as_deref(),
             cfg.reassembly,
+            cfg.app.is_some(),
         );
         let mut summary = RunSummary {
             workers: n,
@@ -450,6 +478,7 @@ impl Engine {
             mut counter_out,
             counter_feedback,
             capture_log,
+            mut artifacts,
         } = end;
         for (w, t) in worker_threads.into_iter().enumerate() {
             if let Err(payload) = t.join() {
@@ -469,6 +498,18 @@ impl Engine {
             counters.flush(last + cfg.interval_secs, true, &mut counter_out);
         }
         counter_out.flush();
+        // Resources and documents added while the plugins drained are
+        // written in one more interval (no plugin sees them).
+        artifacts.take_feedback();
+        if artifacts.has_items() {
+            let last = read.clock.final_boundary().unwrap_or(0);
+            artifacts.flush(
+                weir_plugin_api::Timestamp::from_secs(last + 2 * cfg.interval_secs),
+                &[],
+                false,
+            );
+        }
+        artifacts.finish();
         let keyinfo_error = counter_flush::write_keyinfo(&cfg.out_dir, &counters).err();
         let (tracker_lines, tracker_error) = {
             let mut t = trackers.lock().unwrap_or_else(|e| e.into_inner());
@@ -488,6 +529,7 @@ impl Engine {
             .map(|(k, v)| (k.to_string(), v))
             .collect();
         summary.tunnelled_packets = read.tunnelled;
+        summary.artifacts = artifacts.stats.clone();
         summary.reassembly = summary::ReassemblySummary::of(&read.reassembly);
         summary.tunnel_errors = read
             .tunnel_errors
@@ -547,6 +589,7 @@ impl Engine {
         for io in [
             capture_log.and_then(|l| l.error),
             counter_out.error.take(),
+            artifacts.error.take(),
             keyinfo_error,
             tracker_error,
             cstats.io_error.map(|e| format!("flows.ndjson: {e}")),
@@ -577,6 +620,47 @@ impl Engine {
         summary.elapsed_secs = started.elapsed().as_secs_f64();
         Ok(summary)
     }
+}
+
+/// Resolves each resource and FTS monitor's subscription against the
+/// groups known when the run starts and tells its instance the result; a
+/// subscription that matches nothing stops the run, naming the plugin.
+fn resolve_artifact_subscriptions(
+    instances: &mut [RunningInstance],
+    groups: &crate::artifacts::ArtifactGroups,
+) -> Result<(), EngineError> {
+    use crate::artifacts::GroupKind;
+    for inst in instances.iter_mut() {
+        let refuse = |monitor: &str, reason: String| EngineError::PluginRefused {
+            path: inst.path.clone(),
+            reason: format!("{monitor} monitor {reason}"),
+        };
+        let named = |kind, guids: &[weir_plugin_api::Guid]| -> Vec<(weir_plugin_api::Guid, String)> {
+            guids
+                .iter()
+                .map(|g| (*g, groups.name(kind, g).unwrap_or_default()))
+                .collect()
+        };
+        if let Some(sub) = &inst.resource_sub {
+            inst.resource_groups = groups
+                .resolve(GroupKind::Resource, sub)
+                .map_err(|e| refuse("resource", e))?;
+        }
+        if let Some(sub) = &inst.fts_sub {
+            inst.fts_groups = groups
+                .resolve(GroupKind::Fts, sub)
+                .map_err(|e| refuse("FTS", e))?;
+        }
+        if inst.resource_sub.is_some() || inst.fts_sub.is_some() {
+            inst.send(crate::plugin::PluginEvent::Artifact(
+                crate::plugin::artifact_dispatch::ArtifactEvent::Subscribed {
+                    resource: named(GroupKind::Resource, &inst.resource_groups),
+                    fts: named(GroupKind::Fts, &inst.fts_groups),
+                },
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn take_queue_option(

@@ -15,7 +15,7 @@ use weir_plugin_api::Timestamp;
 
 use super::clock::StreamClock;
 use super::reassembly::{HeldFragment, Limits, Reassembler, ReassemblyStats, Verdict};
-use super::worker::{Marker, PacketJob, WorkerIn};
+use super::worker::{Batch, Marker, PacketJob, PayloadRef, WorkerIn};
 use crate::decode;
 use crate::flow::FlowKey;
 use crate::source::{PacketSource, SkippedBlocks, SourceItem};
@@ -96,6 +96,10 @@ fn backwards_warning(origin: Option<String>, b: Backwards, out: &mut ReadOutcome
 struct Shards {
     senders: Vec<Sender<WorkerIn>>,
     batches: Vec<Vec<PacketJob>>,
+    /// The TCP payloads of each batch's packets, when the application
+    /// layer wants them (one copy per segment: the frame's buffer is
+    /// reused by the source as soon as the next frame is read).
+    payloads: Option<Vec<Vec<u8>>>,
 }
 
 impl Shards {
@@ -106,10 +110,34 @@ impl Shards {
         }
     }
 
+    /// `push`, carrying the TCP payload of `job` (a packet of `frame`) when
+    /// payloads are wanted.
+    fn push_from(&mut self, worker: usize, mut job: PacketJob, frame: &[u8]) {
+        if let (Some(payloads), Some(d)) = (self.payloads.as_mut(), job.decoded.as_ref()) {
+            if d.proto == decode::ip_proto::TCP && d.payload_len > 0 {
+                let start = d.payload_offset as usize;
+                let end = start.saturating_add(d.payload_len as usize).min(frame.len());
+                if let Some(bytes) = frame.get(start..end) {
+                    let buf = &mut payloads[worker];
+                    job.payload = PayloadRef {
+                        start: buf.len() as u32,
+                        len: bytes.len() as u32,
+                    };
+                    buf.extend_from_slice(bytes);
+                }
+            }
+        }
+        self.push(worker, job);
+    }
+
     fn send(&mut self, worker: usize) {
-        let batch = std::mem::replace(&mut self.batches[worker], Vec::with_capacity(BATCH));
+        let jobs = std::mem::replace(&mut self.batches[worker], Vec::with_capacity(BATCH));
+        let payloads = match self.payloads.as_mut() {
+            Some(p) => std::mem::take(&mut p[worker]),
+            None => Vec::new(),
+        };
         // A worker that died has dropped its receiver; the engine reports it at the end.
-        let _ = self.senders[worker].send(WorkerIn::Packets(batch));
+        let _ = self.senders[worker].send(WorkerIn::Packets(Batch { jobs, payloads }));
     }
 
     fn marker(&mut self, marker: Marker) {
@@ -127,7 +155,7 @@ impl Shards {
 /// flow, the inner flows), as in tshark's conversation tables; only the
 /// first layer meters the link.
 fn push_layers(shards: &mut Shards, out: &mut ReadOutcome, frame: &[u8], job: PacketJob, n: usize) {
-    shards.push(shard_of(&job, n), job);
+    shards.push_from(shard_of(&job, n), job, frame);
     let mut layer = job.decoded;
     for _ in 0..decode::tunnel::MAX_DEPTH {
         let Some(outer) = layer else { break };
@@ -147,7 +175,7 @@ fn push_layers(shards: &mut Shards, out: &mut ReadOutcome, frame: &[u8], job: Pa
                 fragment: inner.fragment != decode::Fragment::None,
                 ..job
             };
-            shards.push(shard_of(&job, n), job);
+            shards.push_from(shard_of(&job, n), job, frame);
         }
     }
 }
@@ -177,6 +205,7 @@ fn replay(shards: &mut Shards, out: &mut ReadOutcome, fragments: Vec<HeldFragmen
             meter_link: false,
             fragment: true,
             frames: 1,
+            payload: PayloadRef::NONE,
             ts: h.ts,
             wire_len: h.wire_len,
             now_sec,
@@ -224,6 +253,7 @@ pub fn read_all(
     senders: Vec<Sender<WorkerIn>>,
     stop: Option<&AtomicBool>,
     reassembly: Option<Limits>,
+    tcp_payloads: bool,
 ) -> ReadOutcome {
     let mut reassembler = reassembly.map(Reassembler::new);
     let n = senders.len().max(1);
@@ -231,6 +261,7 @@ pub fn read_all(
         batches: (0..senders.len())
             .map(|_| Vec::with_capacity(BATCH))
             .collect(),
+        payloads: tcp_payloads.then(|| (0..senders.len()).map(|_| Vec::new()).collect()),
         senders,
     };
     let mut out = ReadOutcome {
@@ -321,6 +352,7 @@ pub fn read_all(
                     meter_link: true,
                     fragment: true,
                     frames: 1,
+                    payload: PayloadRef::NONE,
                     ts: pkt.ts,
                     wire_len: pkt.wire_len,
                     now_sec,
@@ -335,6 +367,7 @@ pub fn read_all(
                         meter_link: false,
                         fragment: false,
                         frames: c.frames,
+                        payload: PayloadRef::NONE,
                         ts: c.ts,
                         wire_len: u32::try_from(c.bytes).unwrap_or(u32::MAX),
                         now_sec,
@@ -350,6 +383,7 @@ pub fn read_all(
                 meter_link: true,
                 fragment: fragment.is_some(),
                 frames: 1,
+                payload: PayloadRef::NONE,
                 ts: pkt.ts,
                 wire_len: pkt.wire_len,
                 now_sec,

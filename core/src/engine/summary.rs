@@ -129,6 +129,9 @@ pub struct RunSummary {
     /// IP reassembly: datagrams rebuilt, their fragments, datagrams not
     /// rebuilt by reason (their fragments counted as they came).
     pub reassembly: ReassemblySummary,
+    /// The resource and FTS streams: items written by group, items the
+    /// flush filters dropped, items plugins added.
+    pub artifacts: crate::artifacts::ArtifactStats,
     /// Flows created.
     pub flows: u64,
     /// Flow records written to `flows.ndjson`.

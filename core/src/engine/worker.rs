@@ -10,6 +10,7 @@
 use crossbeam_channel::{Receiver, Sender};
 use weir_plugin_api::{FlowHandle, Timestamp};
 
+use crate::app::{AppLayer, AppStats};
 use crate::counters::metering::Meters;
 use crate::counters::shard::CounterShard;
 use crate::decode::{Decoded, LinkFacts};
@@ -39,6 +40,41 @@ pub struct PacketJob {
     pub wire_len: u32,
     /// The stream clock's second when the packet was read.
     pub now_sec: u64,
+    /// The TCP payload, in its batch's [`Batch::payloads`] (when the
+    /// application layer is on).
+    pub payload: PayloadRef,
+}
+
+/// Where a packet's TCP payload is in its batch; `len` 0: not carried.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PayloadRef {
+    /// Offset in [`Batch::payloads`], bytes.
+    pub start: u32,
+    /// Length, bytes (at most the captured part of the payload).
+    pub len: u32,
+}
+
+impl PayloadRef {
+    /// No payload carried.
+    pub const NONE: PayloadRef = PayloadRef { start: 0, len: 0 };
+}
+
+/// Packets for one worker, in stream order, and their TCP payloads.
+pub struct Batch {
+    /// The packets.
+    pub jobs: Vec<PacketJob>,
+    /// Their payloads back to back (empty when the application layer is off).
+    pub payloads: Vec<u8>,
+}
+
+impl Batch {
+    /// The payload of `job` (empty when not carried).
+    pub fn payload(&self, job: &PacketJob) -> &[u8] {
+        let start = job.payload.start as usize;
+        self.payloads
+            .get(start..start + job.payload.len as usize)
+            .unwrap_or(&[])
+    }
 }
 
 /// A point in the stream that every worker passes in the same order.
@@ -66,7 +102,7 @@ pub enum Marker {
 /// Input of a worker.
 pub enum WorkerIn {
     /// Packets in stream order.
-    Packets(Vec<PacketJob>),
+    Packets(Batch),
     /// A marker.
     Marker(Marker),
 }
@@ -75,11 +111,15 @@ pub enum WorkerIn {
 pub enum WorkerOut {
     /// Flow events in order.
     Events(Vec<FlowEvent>),
+    /// Resources and FTS documents the application parsers extracted
+    /// (sent before the marker they precede).
+    Artifacts(Vec<crate::artifacts::Artifact>),
     /// The worker has reached a marker; for boundaries and end of input it
     /// carries the flows to flush and the interval's counter shard.
     Reached(Marker, Vec<FlowSnapshot>, Option<Box<CounterShard>>),
-    /// The worker has finished (after `Reached(Eof)`), with its table's counters.
-    Done(TableStats),
+    /// The worker has finished (after `Reached(Eof)`), with its table's
+    /// counters and its application layer's.
+    Done(TableStats, Box<AppStats>),
 }
 
 /// Runs a worker until its input closes or end of input is reached.
@@ -92,13 +132,14 @@ pub fn run(
     input: Receiver<WorkerIn>,
     output: Sender<WorkerOut>,
     tags: Receiver<(FlowHandle, String)>,
+    mut app: Option<AppLayer>,
 ) {
     let mut table = FlowTable::new(cfg);
     let mut events = Vec::with_capacity(1024);
     for msg in input.iter() {
         match msg {
-            WorkerIn::Packets(jobs) => {
-                for job in &jobs {
+            WorkerIn::Packets(batch) => {
+                for job in &batch.jobs {
                     if job.meter_link {
                         meters.packet(&job.link, job.wire_len, job.fragment);
                     }
@@ -109,7 +150,18 @@ pub fn run(
                             wire_len: job.wire_len,
                             frames: job.frames,
                         };
-                        table.observe(&facts, job.now_sec, &mut events);
+                        let seen = table.observe(&facts, job.now_sec, &mut events);
+                        if let (Some(app), Some(seen)) = (app.as_mut(), seen) {
+                            if decoded.proto == crate::decode::ip_proto::TCP {
+                                tcp_segment(app, &mut table, seen, job, decoded, batch.payload(job));
+                            }
+                        }
+                    }
+                }
+                if let Some(app) = app.as_mut() {
+                    finish_ended(app, &mut table);
+                    if app.out.len() >= 256 {
+                        let _ = output.send(WorkerOut::Artifacts(app.take()));
                     }
                 }
                 // Flows evicted or replaced by this batch.
@@ -146,6 +198,12 @@ pub fn run(
                 for (key, usage) in table.drain_folded() {
                     meters.flow(&key, &usage);
                 }
+                if let Some(app) = app.as_mut() {
+                    finish_ended(app, &mut table);
+                    if !app.out.is_empty() {
+                        let _ = output.send(WorkerOut::Artifacts(app.take()));
+                    }
+                }
                 let shard = match marker {
                     Marker::Tick { .. } if !shard_every_tick => None,
                     _ => Some(Box::new(meters.take())),
@@ -155,10 +213,45 @@ pub fn run(
                 }
                 let _ = output.send(WorkerOut::Reached(marker, flush, shard));
                 if let Marker::Eof { .. } = marker {
-                    let _ = output.send(WorkerOut::Done(table.stats()));
+                    let stats = app.map(|a| a.stats).unwrap_or_default();
+                    let _ = output.send(WorkerOut::Done(table.stats(), Box::new(stats)));
                     return;
                 }
             }
         }
+    }
+}
+
+/// Hands one TCP segment to its flow's application state.
+fn tcp_segment(
+    app: &mut AppLayer,
+    table: &mut FlowTable,
+    seen: crate::flow::table::Observed,
+    job: &PacketJob,
+    d: &Decoded,
+    payload: &[u8],
+) {
+    let Some((state, flow)) = table.app_state(seen.slot) else {
+        return;
+    };
+    if state.as_ref().is_some_and(|s| s.is_off()) {
+        return;
+    }
+    app.segment(
+        state,
+        &flow,
+        seen.forward,
+        job.ts,
+        d.tcp_seq,
+        d.tcp_ack,
+        d.tcp_flags,
+        payload,
+    );
+}
+
+/// Ends the application state of every flow that left the table.
+fn finish_ended(app: &mut AppLayer, table: &mut FlowTable) {
+    for mut ended in table.take_ended_apps() {
+        app.finish(&mut ended.app, ended.last_ts);
     }
 }

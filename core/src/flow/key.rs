@@ -119,6 +119,8 @@ mod tests {
             vlan: [0, 0],
             vlan_count: 0,
             tcp_flags: 0,
+            tcp_seq: 0,
+            tcp_ack: 0,
             payload_len: 0,
             payload_offset: 0,
             fragment: Fragment::None,

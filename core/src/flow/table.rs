@@ -32,6 +32,7 @@ use super::id::FlowId;
 use super::key::{Direction, FlowKey};
 use super::snapshot::{FlowCounters, FlowSnapshot, OuterEnds};
 use super::usage::FlowUse;
+use crate::app::{FlowApp, FlowIdentity};
 use crate::decode::{tcp_flags, Decoded};
 
 /// Limits and timeouts of a flow table.
@@ -109,6 +110,26 @@ struct FlowEntry {
     touched: bool,
     /// The tunnel's outer addresses (inner flows only), from the first packet.
     outer: Option<OuterEnds>,
+    /// Application-layer state (TCP reassembly, parser), when the
+    /// application layer is on; handed to the worker when the flow leaves.
+    app: Option<Box<FlowApp>>,
+}
+
+/// Where [`FlowTable::observe`] accounted a packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Observed {
+    /// The flow's slot (see [`FlowTable::app_state`]).
+    pub slot: u32,
+    /// Whether the packet went A to Z.
+    pub forward: bool,
+}
+
+/// A flow's application state handed back when the flow leaves the table.
+pub struct EndedApp {
+    /// The state.
+    pub app: Box<FlowApp>,
+    /// The flow's last packet time.
+    pub last_ts: Timestamp,
 }
 
 struct Slot {
@@ -146,6 +167,8 @@ pub struct FlowTable {
     touched: Vec<(u32, u32)>,
     /// Folded usage waiting for the worker to meter it.
     folded: Vec<(FlowKey, FlowUse)>,
+    /// Application states of flows that left, waiting for the worker.
+    ended_apps: Vec<EndedApp>,
     stats: TableStats,
 }
 
@@ -166,6 +189,7 @@ impl FlowTable {
             finished: Vec::new(),
             touched: Vec::new(),
             folded: Vec::new(),
+            ended_apps: Vec::new(),
             stats: TableStats::default(),
         }
     }
@@ -188,7 +212,12 @@ impl FlowTable {
     /// Accounts one packet. `now_sec` is the stream clock (never behind `pkt.ts`
     /// by design of the caller, but the packet's own time is used for the flow's
     /// first/last times).
-    pub fn observe(&mut self, pkt: &PacketFacts<'_>, now_sec: u64, events: &mut Vec<FlowEvent>) {
+    pub fn observe(
+        &mut self,
+        pkt: &PacketFacts<'_>,
+        now_sec: u64,
+        events: &mut Vec<FlowEvent>,
+    ) -> Option<Observed> {
         let (key, dir) = FlowKey::from_decoded(pkt.decoded);
         let flags = pkt.decoded.tcp_flags;
         let is_tcp = key.proto == 6;
@@ -211,7 +240,7 @@ impl FlowTable {
         let generation = self.slots[slot as usize].generation;
         let want_update = self.cfg.events.contains(FlowEvents::UPDATE);
         let Some(e) = self.slots[slot as usize].entry.as_mut() else {
-            return;
+            return None;
         };
         let len = u64::from(pkt.wire_len);
         let payload = u64::from(pkt.decoded.payload_len);
@@ -282,6 +311,41 @@ impl FlowTable {
                 events.push(FlowEvent::Terminate(self.snapshot(slot, reason)));
             }
         }
+        Some(Observed {
+            slot,
+            forward: dir == Direction::AtoZ,
+        })
+    }
+
+    /// The application state of the flow in `slot` (just observed), and
+    /// who the flow is.
+    pub fn app_state(
+        &mut self,
+        slot: u32,
+    ) -> Option<(&mut Option<Box<FlowApp>>, FlowIdentity<'_>)> {
+        let s = self.slots.get_mut(slot as usize)?;
+        let handle = FlowHandle(
+            u64::from(self.cfg.worker) << 56 | u64::from(slot) << 32 | u64::from(s.generation),
+        );
+        let e = s.entry.as_mut()?;
+        let version = match e.key.ip_version {
+            crate::decode::IpVersion::V4 => 4,
+            crate::decode::IpVersion::V6 => 6,
+        };
+        let ip = |bytes| weir_plugin_api::IpBytes { bytes, version };
+        let identity = FlowIdentity {
+            id: e.id.as_str(),
+            handle,
+            a: (ip(e.key.a_ip), e.key.a_port),
+            z: (ip(e.key.z_ip), e.key.z_port),
+        };
+        Some((&mut e.app, identity))
+    }
+
+    /// Application states of the flows that left the table since the last
+    /// call, in the order they left.
+    pub fn take_ended_apps(&mut self) -> Vec<EndedApp> {
+        std::mem::take(&mut self.ended_apps)
     }
 
     /// Ends every flow idle for the idle timeout at stream second `now_sec`.
@@ -417,6 +481,7 @@ impl FlowTable {
                 ..FlowUse::default()
             },
             touched: false,
+            app: None,
             outer: pkt.decoded.outer.map(|o| {
                 let (a, z) = match dir {
                     Direction::AtoZ => (o.src, o.dst),
@@ -514,6 +579,12 @@ impl FlowTable {
             self.free.push(slot);
             if !e.usage.is_empty() {
                 self.folded.push((e.key, e.usage));
+            }
+            if let Some(app) = e.app {
+                self.ended_apps.push(EndedApp {
+                    app,
+                    last_ts: e.last_ts,
+                });
             }
         }
         snap
@@ -655,6 +726,8 @@ mod tests {
             vlan: [0; 2],
             vlan_count: 0,
             tcp_flags: flags,
+            tcp_seq: 0,
+            tcp_ack: 0,
             payload_len: payload,
             payload_offset: 54,
             fragment: Fragment::None,

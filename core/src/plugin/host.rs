@@ -15,10 +15,15 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use crossbeam_channel::Sender;
 use weir_plugin_api::{
-    guid, ApiError, FlowHandle, Guid, HostApi, LogLevel, NewAlert, NewCounterGroup, Timestamp,
+    guid, ApiError, FlowHandle, Guid, HostApi, LogLevel, NewAlert, NewCounterGroup,
+    NewFtsDocument, NewResource, Timestamp,
 };
 
 use super::counter_host::{CounterFeedback, CounterRegistry};
+
+use crate::artifacts::{
+    Artifact, ArtifactGroups, FlowRef, FtsDoc, GroupKind, Origin, Resource, ResourceFields,
+};
 
 use crate::output::alerts::AlertRow;
 
@@ -74,12 +79,25 @@ pub struct Feedback {
     pub refused: AtomicU64,
     /// Counter groups plugins may feed, and the channel to the store.
     pub counters: CounterRegistry,
+    /// Resource and FTS groups (API 1.3).
+    pub artifact_groups: Arc<ArtifactGroups>,
+    /// Where plugins' resources and documents go (the coordinator).
+    artifacts: Mutex<Option<Sender<Artifact>>>,
+    /// Keys made for plugins' documents without one.
+    fts_keys: AtomicU64,
 }
 
 impl Feedback {
     /// Shared state writing alerts to `alerts` and naming `out_dir` as the output directory.
-    pub fn new(out_dir: PathBuf, alerts: Sender<AlertRow>) -> Arc<Feedback> {
+    pub fn new(
+        out_dir: PathBuf,
+        alerts: Sender<AlertRow>,
+        artifacts: Sender<Artifact>,
+    ) -> Arc<Feedback> {
         Arc::new(Feedback {
+            artifact_groups: Arc::new(ArtifactGroups::with_builtins()),
+            artifacts: Mutex::new(Some(artifacts)),
+            fts_keys: AtomicU64::new(0),
             groups: AlertGroups::with_builtins(),
             alerts: Mutex::new(Some(alerts)),
             tags: Mutex::new(Vec::new()),
@@ -98,6 +116,7 @@ impl Feedback {
     /// the alert writer sees its channel close.
     pub fn close(&self) {
         self.alerts.lock().unwrap_or_else(|e| e.into_inner()).take();
+        self.artifacts.lock().unwrap_or_else(|e| e.into_inner()).take();
         self.tags.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
 }
@@ -156,7 +175,37 @@ impl InstanceHost {
         self.shared.refused.fetch_add(1, Ordering::Relaxed);
         Err(e)
     }
+
+    /// This instance, as the origin of the items it adds.
+    fn origin(&self) -> Origin {
+        Arc::as_ptr(&self.me) as usize
+    }
+
+    fn send_artifact(&self, item: Artifact) -> Result<(), ApiError> {
+        let sent = match self
+            .shared
+            .artifacts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            Some(tx) => tx.send(item).is_ok(),
+            None => false,
+        };
+        if sent {
+            Ok(())
+        } else {
+            self.refuse(ApiError::EngineGone)
+        }
+    }
 }
+
+/// Longest `uri` of a plugin's resource, bytes.
+pub const MAX_RESOURCE_URI: usize = 4 << 10;
+/// Longest `label` of a plugin's resource, bytes (Trisul's limit).
+pub const MAX_RESOURCE_LABEL: usize = 32 << 10;
+/// Longest text of a plugin's FTS document, bytes.
+pub const MAX_FTS_TEXT: usize = 1 << 20;
 
 impl HostApi for InstanceHost {
     fn instance_id(&self) -> u32 {
@@ -293,6 +342,70 @@ impl HostApi for InstanceHost {
             .counters
             .register(group)
             .or_else(|e| self.refuse(e))
+    }
+
+    fn add_resource(&self, r: &NewResource<'_>) -> Result<(), ApiError> {
+        let groups = &self.shared.artifact_groups;
+        if groups.name(GroupKind::Resource, &r.group).is_none() {
+            return self.refuse(ApiError::UnknownResourceGroup);
+        }
+        if r.uri.is_empty() || r.uri.len() > MAX_RESOURCE_URI || r.label.len() > MAX_RESOURCE_LABEL {
+            return self.refuse(ApiError::InvalidArgument);
+        }
+        self.send_artifact(Artifact::Resource(Resource {
+            group: r.group,
+            ts: self.timestamp(),
+            flow: FlowRef::from_abi(&r.flow),
+            uri: r.uri.as_str().to_string(),
+            label: r.label.as_str().to_string(),
+            fields: ResourceFields::None,
+            origin: self.origin(),
+        }))
+    }
+
+    fn add_fts_document(&self, d: &NewFtsDocument<'_>) -> Result<(), ApiError> {
+        let groups = &self.shared.artifact_groups;
+        if groups.name(GroupKind::Fts, &d.group).is_none() {
+            return self.refuse(ApiError::UnknownFtsGroup);
+        }
+        if d.text.len() > MAX_FTS_TEXT {
+            return self.refuse(ApiError::InvalidArgument);
+        }
+        let key = if d.key.is_empty() {
+            let n = self.shared.fts_keys.fetch_add(1, Ordering::Relaxed);
+            format!("{}:{n}", self.me.label())
+        } else {
+            d.key.as_str().to_string()
+        };
+        self.send_artifact(Artifact::Fts(FtsDoc {
+            group: d.group,
+            ts: self.timestamp(),
+            flow: FlowRef::from_abi(&d.flow),
+            key,
+            text: d.text.as_str().to_string(),
+            attributes: d
+                .attributes
+                .iter()
+                .map(|a| (a.name.as_str().to_string(), a.value.as_str().to_string()))
+                .collect(),
+            origin: self.origin(),
+        }))
+    }
+
+    fn register_resource_group(&self, guid: Guid, name: &str, description: &str) -> Result<(), ApiError> {
+        let _ = description;
+        match self.shared.artifact_groups.register(GroupKind::Resource, guid, name) {
+            Ok(()) => Ok(()),
+            Err(e) => self.refuse(e),
+        }
+    }
+
+    fn register_fts_group(&self, guid: Guid, name: &str, description: &str) -> Result<(), ApiError> {
+        let _ = description;
+        match self.shared.artifact_groups.register(GroupKind::Fts, guid, name) {
+            Ok(()) => Ok(()),
+            Err(e) => self.refuse(e),
+        }
     }
 
     fn tag_flow(&self, flow: FlowHandle, tag: &str) -> Result<(), ApiError> {

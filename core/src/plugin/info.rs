@@ -84,7 +84,8 @@ fn subscriptions(plugin: super::LoadedPlugin, scratch: &Path) -> Result<Value, S
         .map_err(|e| format!("cannot make {}: {e}", scratch.display()))?;
     // Alerts raised by the constructor go nowhere: the receiver is dropped.
     let (alerts, _) = crossbeam_channel::bounded(1);
-    let feedback = Feedback::new(PathBuf::from(scratch), alerts);
+    let (artifacts, _) = crossbeam_channel::bounded(1);
+    let feedback = Feedback::new(PathBuf::from(scratch), alerts, artifacts);
     let host = OwnedHostRef::new(InstanceHost::new(
         Arc::clone(&feedback),
         InstanceState::new(plugin.name().into(), 0),
@@ -99,6 +100,12 @@ fn subscriptions(plugin: super::LoadedPlugin, scratch: &Path) -> Result<Value, S
     }
     if let Some(m) = &mut monitors.counter_group {
         subs.insert("counter-group".into(), counter_json(&m.subscription()?));
+    }
+    if let Some(m) = &mut monitors.resource {
+        subs.insert("resource".into(), artifact_json(&m.subscription()?));
+    }
+    if let Some(m) = &mut monitors.fts {
+        subs.insert("fts".into(), artifact_json(&m.subscription()?));
     }
     if let Some(t) = &mut monitors.flow_tracker {
         let i = t.info()?;
@@ -125,6 +132,25 @@ fn subscriptions(plugin: super::LoadedPlugin, scratch: &Path) -> Result<Value, S
     }
     feedback.close();
     Ok(Value::Object(subs))
+}
+
+fn artifact_json(s: &weir_plugin_api::ArtifactSubscription) -> Value {
+    use weir_plugin_api::ArtifactEvents as E;
+    let names: Vec<&str> = [
+        (E::NEW, "new"),
+        (E::FLUSH, "flush"),
+        (E::FLUSH_FILTER, "filter"),
+        (E::METRONOME, "metronome"),
+    ]
+    .iter()
+    .filter(|(e, _)| s.events.contains(*e))
+    .map(|(_, n)| *n)
+    .collect();
+    json!({
+        "groups": s.guids.iter().map(|g| g.to_string()).collect::<Vec<_>>(),
+        "name_match": s.name_match.iter().map(|n| n.as_str()).collect::<Vec<_>>(),
+        "callbacks": names,
+    })
 }
 
 fn engine_json(s: &EngineSubscription) -> Value {

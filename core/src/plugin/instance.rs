@@ -19,12 +19,14 @@ use std::thread::JoinHandle;
 use crossbeam_channel::{bounded, Receiver, SendTimeoutError, Sender, TrySendError};
 use weir_plugin_api::objects::{
     CounterGroupMonitorObject, EngineMonitorObject, FlowMonitorObject, FlowTrackerObject,
-    InstanceMonitors,
+    FtsMonitorObject, InstanceMonitors, ResourceMonitorObject,
 };
 use weir_plugin_api::{
-    CounterEvents, CounterSubscription, EngineSubscription, FlowEvents, FlowSubscription,
-    FlowTrackerInfo, Timestamp, Vote,
+    ArtifactEvents, ArtifactSubscription, CounterEvents, CounterSubscription, EngineSubscription,
+    FlowEvents, FlowSubscription, FlowTrackerInfo, Guid, Timestamp, Vote,
 };
+
+use super::artifact_dispatch::{ArtifactEvent, ArtifactMonitors};
 
 use super::counter_dispatch::{CounterEvent, TrackerEvent, TrackerOutput, TrackerState};
 use super::host::InstanceState;
@@ -70,6 +72,8 @@ pub enum PluginEvent {
     Counter(CounterEvent),
     /// Flow tracker (API 1.1).
     Tracker(TrackerEvent),
+    /// Resource and FTS monitors (API 1.3).
+    Artifact(ArtifactEvent),
     /// Answer when everything queued before has been handled.
     Barrier(Sender<()>),
 }
@@ -173,6 +177,14 @@ pub struct RunningInstance {
     pub counter_groups: Vec<usize>,
     /// Flow-tracker settings, when the instance has a flow tracker.
     pub tracker_info: Option<FlowTrackerInfo>,
+    /// Resource-monitor subscription, when the instance has one (API 1.3).
+    pub resource_sub: Option<ArtifactSubscription>,
+    /// The resource groups it matched, resolved when the run starts.
+    pub resource_groups: Vec<Guid>,
+    /// FTS-monitor subscription, when the instance has one (API 1.3).
+    pub fts_sub: Option<ArtifactSubscription>,
+    /// The FTS groups it matched, resolved when the run starts.
+    pub fts_groups: Vec<Guid>,
     /// Monitor kinds the plugin returned that this weir does not know (a
     /// newer plugin's); they were dropped unused.
     pub ignored_monitors: Vec<String>,
@@ -196,6 +208,8 @@ impl RunningInstance {
             mut flow,
             mut counter_group,
             mut flow_tracker,
+            mut resource,
+            mut fts,
             ignored,
         } = monitors;
         let ignored = ignored.into_iter().map(|k| k.name()).collect();
@@ -219,6 +233,16 @@ impl RunningInstance {
             .map(FlowTrackerObject::info)
             .transpose()?
             .map(|i| TrackerState::new(i).info);
+        let resource_sub = resource
+            .as_mut()
+            .map(ResourceMonitorObject::subscription)
+            .transpose()?;
+        let fts_sub = fts
+            .as_mut()
+            .map(FtsMonitorObject::subscription)
+            .transpose()?;
+        let events = |s: &Option<ArtifactSubscription>| s.as_ref().map_or(ArtifactEvents(0), |s| s.events);
+        let artifacts = ArtifactMonitors::new(resource, events(&resource_sub), fts, events(&fts_sub));
         let (tx, rx) = bounded(queue_depth.max(1));
         let stats = Arc::new(InstanceStats::default());
         let runner = Runner {
@@ -233,6 +257,7 @@ impl RunningInstance {
             tracker_state: tracker_info.clone().map(TrackerState::new),
             tracker: flow_tracker,
             tracker_out: None,
+            artifacts,
         };
         let name = format!("plugin-{}", state.label());
         let thread = std::thread::Builder::new()
@@ -248,6 +273,10 @@ impl RunningInstance {
             counter_sub,
             counter_groups: Vec::new(),
             tracker_info,
+            resource_sub,
+            resource_groups: Vec::new(),
+            fts_sub,
+            fts_groups: Vec::new(),
             ignored_monitors: ignored,
             tx: Some(tx),
             thread: Some(thread),
@@ -268,6 +297,34 @@ impl RunningInstance {
             .is_some_and(|s| s.events.0 & events.0 != 0)
             && self.counter_groups.contains(&g)
             && !self.stats.disabled.load(Ordering::Relaxed)
+    }
+
+    /// Whether the resource monitor wants any of `events` (and the
+    /// instance is still enabled).
+    pub fn wants_resources(&self, events: ArtifactEvents) -> bool {
+        self.resource_sub
+            .as_ref()
+            .is_some_and(|s| s.events.0 & events.0 != 0)
+            && !self.stats.disabled.load(Ordering::Relaxed)
+    }
+
+    /// Whether the FTS monitor wants any of `events` (and the instance is
+    /// still enabled).
+    pub fn wants_fts(&self, events: ArtifactEvents) -> bool {
+        self.fts_sub
+            .as_ref()
+            .is_some_and(|s| s.events.0 & events.0 != 0)
+            && !self.stats.disabled.load(Ordering::Relaxed)
+    }
+
+    /// Whether the resource monitor votes in its flush filter.
+    pub fn votes_resources(&self) -> bool {
+        self.wants_resources(ArtifactEvents::FLUSH_FILTER)
+    }
+
+    /// Whether the FTS monitor votes in its flush filter.
+    pub fn votes_fts(&self) -> bool {
+        self.wants_fts(ArtifactEvents::FLUSH_FILTER)
     }
 
     /// Whether the instance has a flow tracker.
@@ -432,6 +489,7 @@ pub(crate) struct Runner {
     pub(crate) tracker: Option<FlowTrackerObject>,
     pub(crate) tracker_state: Option<TrackerState>,
     pub(crate) tracker_out: Option<Arc<Mutex<TrackerOutput>>>,
+    pub(crate) artifacts: ArtifactMonitors,
 }
 
 impl Runner {
@@ -454,6 +512,8 @@ impl Runner {
         drop(self.flow.take());
         drop(self.counter.take());
         drop(self.tracker.take());
+        drop(self.artifacts.resource.take());
+        drop(self.artifacts.fts.take());
         drop(self.engine.take());
     }
 
@@ -499,6 +559,7 @@ impl Runner {
                 PluginEvent::Barrier(reply) => {
                     let _ = reply.send(());
                 }
+                PluginEvent::Artifact(e) => Runner::abstain_artifacts(e),
                 _ => {}
             }
             return;
@@ -540,6 +601,10 @@ impl Runner {
                         }
                     }
                 }
+                self.artifact_metronome(ts, tick);
+                if self.disabled() {
+                    return;
+                }
                 if self
                     .tracker_state
                     .as_ref()
@@ -559,6 +624,7 @@ impl Runner {
                 let _ = reply.send(());
             }
             PluginEvent::Tracker(e) => self.tracker_event(e),
+            PluginEvent::Artifact(e) => self.artifact_event(e),
             PluginEvent::EngineBeginFlush(ts) => {
                 self.state.set_now(ts);
                 if let Some(m) = self.engine.as_mut() {

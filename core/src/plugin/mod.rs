@@ -1,8 +1,10 @@
 //! The `plugin` module deals with plugins on the engine side: parsing
 //! `--plugin` arguments ([`spec`]), checking and loading libraries
 //! ([`elf`], [`loader`]), describing them ([`info`]), the feedback calls ([`host`]) and the per-instance
-//! dispatcher threads ([`instance`]).
+//! dispatcher threads ([`instance`]; counter events in [`counter_dispatch`],
+//! resource and FTS events in [`artifact_dispatch`]).
 
+pub mod artifact_dispatch;
 pub mod counter_dispatch;
 pub mod counter_host;
 pub mod elf;

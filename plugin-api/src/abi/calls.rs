@@ -23,6 +23,9 @@ use abi_stable::StableAbi;
 use super::ext::Extensions;
 use super::header::MonitorKind;
 use super::table::{SizedTable, TableSize};
+use crate::artifacts::{
+    ArtifactGroupRef, ArtifactSubscription, FtsRecord, NewFtsDocument, NewResource, ResourceRecord,
+};
 use crate::counters::{
     CounterGroupRef, CounterRecord, CounterSubscription, FlowTrackerInfo, NewCounterGroup,
     TopperRecord,
@@ -67,6 +70,10 @@ impl Status {
     pub const UNKNOWN_COUNTER_GROUP: Status = Status(6);
     /// The counter group has no meter of that id (API 1.1).
     pub const UNKNOWN_METER: Status = Status(7);
+    /// The resource group is neither built in nor registered (API 1.3).
+    pub const UNKNOWN_RESOURCE_GROUP: Status = Status(8);
+    /// The FTS group is neither built in nor registered (API 1.3).
+    pub const UNKNOWN_FTS_GROUP: Status = Status(9);
 }
 
 /// The host's side of a plugin instance: an opaque context and the host's
@@ -394,6 +401,124 @@ pub struct FlowTrackerTable {
     pub v1_1: FlowTrackerCallsV1_1,
 }
 
+/// Calls of a resource monitor, API 1.3. `None`: not implemented.
+#[repr(C)]
+#[derive(StableAbi, Clone, Copy)]
+pub struct ResourceMonitorCallsV1_3 {
+    /// What it listens to; called once, when the run starts.
+    pub subscription: Option<
+        unsafe extern "C" fn(obj: *mut c_void, out: &mut ArtifactSubscription) -> CallOutcome,
+    >,
+    /// A new resource.
+    pub on_new_resource:
+        Option<unsafe extern "C" fn(obj: *mut c_void, item: &ResourceRecord<'_>) -> CallOutcome>,
+    /// A group's flush begins.
+    pub on_begin_flush: Option<
+        unsafe extern "C" fn(
+            obj: *mut c_void,
+            group: &ArtifactGroupRef<'_>,
+            ts: Timestamp,
+        ) -> CallOutcome,
+    >,
+    /// A vote on one resource, written to `vote` (left as it is: abstain).
+    pub flush_filter: Option<
+        unsafe extern "C" fn(
+            obj: *mut c_void,
+            item: &ResourceRecord<'_>,
+            vote: &mut Vote,
+        ) -> CallOutcome,
+    >,
+    /// A stored resource.
+    pub on_flush:
+        Option<unsafe extern "C" fn(obj: *mut c_void, item: &ResourceRecord<'_>) -> CallOutcome>,
+    /// A group's flush ends.
+    pub on_end_flush: Option<
+        unsafe extern "C" fn(
+            obj: *mut c_void,
+            group: &ArtifactGroupRef<'_>,
+            ts: Timestamp,
+        ) -> CallOutcome,
+    >,
+    /// A metronome tick.
+    pub on_metronome: Option<
+        unsafe extern "C" fn(
+            obj: *mut c_void,
+            ts: Timestamp,
+            tick_count: u64,
+            tick_interval: u32,
+        ) -> CallOutcome,
+    >,
+}
+
+/// Call table of [`MonitorKind::Resource`] (API 1.3).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct ResourceMonitorTable {
+    /// Size tag.
+    pub size: TableSize,
+    /// API 1.3.
+    pub v1_3: ResourceMonitorCallsV1_3,
+}
+
+/// Calls of a full-text document monitor, API 1.3. `None`: not implemented.
+#[repr(C)]
+#[derive(StableAbi, Clone, Copy)]
+pub struct FtsMonitorCallsV1_3 {
+    /// What it listens to; called once, when the run starts.
+    pub subscription: Option<
+        unsafe extern "C" fn(obj: *mut c_void, out: &mut ArtifactSubscription) -> CallOutcome,
+    >,
+    /// A new document.
+    pub on_new_document:
+        Option<unsafe extern "C" fn(obj: *mut c_void, item: &FtsRecord<'_>) -> CallOutcome>,
+    /// A group's flush begins.
+    pub on_begin_flush: Option<
+        unsafe extern "C" fn(
+            obj: *mut c_void,
+            group: &ArtifactGroupRef<'_>,
+            ts: Timestamp,
+        ) -> CallOutcome,
+    >,
+    /// A vote on one document, written to `vote` (left as it is: abstain).
+    pub flush_filter: Option<
+        unsafe extern "C" fn(
+            obj: *mut c_void,
+            item: &FtsRecord<'_>,
+            vote: &mut Vote,
+        ) -> CallOutcome,
+    >,
+    /// A stored document.
+    pub on_flush:
+        Option<unsafe extern "C" fn(obj: *mut c_void, item: &FtsRecord<'_>) -> CallOutcome>,
+    /// A group's flush ends.
+    pub on_end_flush: Option<
+        unsafe extern "C" fn(
+            obj: *mut c_void,
+            group: &ArtifactGroupRef<'_>,
+            ts: Timestamp,
+        ) -> CallOutcome,
+    >,
+    /// A metronome tick.
+    pub on_metronome: Option<
+        unsafe extern "C" fn(
+            obj: *mut c_void,
+            ts: Timestamp,
+            tick_count: u64,
+            tick_interval: u32,
+        ) -> CallOutcome,
+    >,
+}
+
+/// Call table of [`MonitorKind::Fts`] (API 1.3).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct FtsMonitorTable {
+    /// Size tag.
+    pub size: TableSize,
+    /// API 1.3.
+    pub v1_3: FtsMonitorCallsV1_3,
+}
+
 /// Host calls, API 1.0. `None`: unsupported. `ctx` is [`HostRef::ctx`].
 #[repr(C)]
 #[derive(StableAbi, Clone, Copy)]
@@ -477,6 +602,37 @@ pub struct HostCallsV1_1 {
         Option<unsafe extern "C" fn(ctx: *const c_void, group: &NewCounterGroup<'_>) -> Status>,
 }
 
+/// Host calls, API 1.3: resources and full-text documents. `None`:
+/// unsupported.
+#[repr(C)]
+#[derive(StableAbi, Clone, Copy)]
+pub struct HostCallsV1_3 {
+    /// Adds a resource to its group's stream.
+    pub add_resource:
+        Option<unsafe extern "C" fn(ctx: *const c_void, resource: &NewResource<'_>) -> Status>,
+    /// Adds a full-text document to its group's stream.
+    pub add_fts_document:
+        Option<unsafe extern "C" fn(ctx: *const c_void, doc: &NewFtsDocument<'_>) -> Status>,
+    /// Declares a resource group of this plugin.
+    pub register_resource_group: Option<
+        unsafe extern "C" fn(
+            ctx: *const c_void,
+            guid: Guid,
+            name: RStr<'_>,
+            description: RStr<'_>,
+        ) -> Status,
+    >,
+    /// Declares an FTS group of this plugin.
+    pub register_fts_group: Option<
+        unsafe extern "C" fn(
+            ctx: *const c_void,
+            guid: Guid,
+            name: RStr<'_>,
+            description: RStr<'_>,
+        ) -> Status,
+    >,
+}
+
 /// Test fixture only: a host-call block of a minor no real weir has.
 #[cfg(feature = "abi-future-minor-fixture")]
 #[repr(C)]
@@ -496,6 +652,8 @@ pub struct HostTable {
     pub v1_0: HostCallsV1_0,
     /// API 1.1.
     pub v1_1: HostCallsV1_1,
+    /// API 1.3 (1.2 added no host call).
+    pub v1_3: HostCallsV1_3,
     /// Test fixture only.
     #[cfg(feature = "abi-future-minor-fixture")]
     pub future: HostCallsFuture,
@@ -608,6 +766,49 @@ unsafe impl SizedTable for FlowTrackerTable {
 }
 
 // SAFETY: repr(C), starts with TableSize, only Option<extern fn> entries.
+unsafe impl SizedTable for ResourceMonitorTable {
+    const EMPTY: Self = ResourceMonitorTable {
+        size: TableSize { size: 0 },
+        v1_3: ResourceMonitorCallsV1_3 {
+            subscription: None,
+            on_new_resource: None,
+            on_begin_flush: None,
+            flush_filter: None,
+            on_flush: None,
+            on_end_flush: None,
+            on_metronome: None,
+        },
+    };
+    const BLOCK_ENDS: &'static [usize] =
+        &[block_end!(ResourceMonitorTable, v1_3: ResourceMonitorCallsV1_3)];
+    const NAME: &'static str = "resource monitor table";
+    fn size(&self) -> usize {
+        self.size.size
+    }
+}
+
+// SAFETY: repr(C), starts with TableSize, only Option<extern fn> entries.
+unsafe impl SizedTable for FtsMonitorTable {
+    const EMPTY: Self = FtsMonitorTable {
+        size: TableSize { size: 0 },
+        v1_3: FtsMonitorCallsV1_3 {
+            subscription: None,
+            on_new_document: None,
+            on_begin_flush: None,
+            flush_filter: None,
+            on_flush: None,
+            on_end_flush: None,
+            on_metronome: None,
+        },
+    };
+    const BLOCK_ENDS: &'static [usize] = &[block_end!(FtsMonitorTable, v1_3: FtsMonitorCallsV1_3)];
+    const NAME: &'static str = "FTS monitor table";
+    fn size(&self) -> usize {
+        self.size.size
+    }
+}
+
+// SAFETY: repr(C), starts with TableSize, only Option<extern fn> entries.
 unsafe impl SizedTable for HostTable {
     const EMPTY: Self = HostTable {
         size: TableSize { size: 0 },
@@ -629,12 +830,19 @@ unsafe impl SizedTable for HostTable {
             set_key_attribute: None,
             register_counter_group: None,
         },
+        v1_3: HostCallsV1_3 {
+            add_resource: None,
+            add_fts_document: None,
+            register_resource_group: None,
+            register_fts_group: None,
+        },
         #[cfg(feature = "abi-future-minor-fixture")]
         future: HostCallsFuture { future_echo: None },
     };
     const BLOCK_ENDS: &'static [usize] = &[
         block_end!(HostTable, v1_0: HostCallsV1_0),
         block_end!(HostTable, v1_1: HostCallsV1_1),
+        block_end!(HostTable, v1_3: HostCallsV1_3),
         #[cfg(feature = "abi-future-minor-fixture")]
         block_end!(HostTable, future: HostCallsFuture),
     ];
@@ -665,5 +873,10 @@ const _: () = {
         size_of::<CounterGroupMonitorTable>(),
     );
     check(FlowTrackerTable::BLOCK_ENDS, size_of::<FlowTrackerTable>());
+    check(
+        ResourceMonitorTable::BLOCK_ENDS,
+        size_of::<ResourceMonitorTable>(),
+    );
+    check(FtsMonitorTable::BLOCK_ENDS, size_of::<FtsMonitorTable>());
     check(HostTable::BLOCK_ENDS, size_of::<HostTable>());
 };

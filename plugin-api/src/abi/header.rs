@@ -38,6 +38,10 @@ impl MonitorKind {
     pub const CounterGroup: MonitorKind = MonitorKind(2);
     /// [`crate::FlowTracker`] (API 1.1).
     pub const FlowTracker: MonitorKind = MonitorKind(3);
+    /// [`crate::ResourceMonitor`] (API 1.3).
+    pub const Resource: MonitorKind = MonitorKind(4);
+    /// [`crate::FtsMonitor`] (API 1.3).
+    pub const Fts: MonitorKind = MonitorKind(5);
     /// Test fixture only: a kind that no real weir knows.
     #[cfg(feature = "abi-future-minor-fixture")]
     pub const Future: MonitorKind = MonitorKind(63);
@@ -48,6 +52,8 @@ impl MonitorKind {
         MonitorKind::Flow,
         MonitorKind::CounterGroup,
         MonitorKind::FlowTracker,
+        MonitorKind::Resource,
+        MonitorKind::Fts,
     ];
 
     /// Its bit in [`HeaderPrefix::monitor_kinds`] (0 for kinds beyond 63).
@@ -67,6 +73,8 @@ impl MonitorKind {
             MonitorKind::Flow => "flow".into(),
             MonitorKind::CounterGroup => "counter-group".into(),
             MonitorKind::FlowTracker => "flow-tracker".into(),
+            MonitorKind::Resource => "resource".into(),
+            MonitorKind::Fts => "fts".into(),
             MonitorKind(n) => format!("kind {n}"),
         }
     }

@@ -113,6 +113,21 @@ pub const BLOCK_LAYOUTS: &[BlockLayout] = &[
     block::<crate::flow_ext::TunnelKind>("TunnelKind"),
     block::<crate::flow_ext::FlowTunnel>("FlowTunnel"),
     block::<crate::flow_ext::FlowExtV1_2>("FlowExtV1_2"),
+    // API 1.3.
+    block::<crate::artifacts::ArtifactGroupRef<'static>>("ArtifactGroupRef"),
+    block::<crate::artifacts::ArtifactFlow<'static>>("ArtifactFlow"),
+    block::<crate::artifacts::ResourceRecord<'static>>("ResourceRecord"),
+    block::<crate::artifacts::UrlFields<'static>>("UrlFields"),
+    block::<crate::artifacts::FileHashFields<'static>>("FileHashFields"),
+    block::<crate::artifacts::FtsAttribute<'static>>("FtsAttribute"),
+    block::<crate::artifacts::FtsRecord<'static>>("FtsRecord"),
+    block::<crate::artifacts::NewResource<'static>>("NewResource"),
+    block::<crate::artifacts::NewFtsDocument<'static>>("NewFtsDocument"),
+    block::<crate::artifacts::ArtifactEvents>("ArtifactEvents"),
+    block::<crate::artifacts::ArtifactSubscription>("ArtifactSubscription"),
+    block::<super::calls::HostCallsV1_3>("HostCallsV1_3"),
+    block::<super::calls::ResourceMonitorCallsV1_3>("ResourceMonitorCallsV1_3"),
+    block::<super::calls::FtsMonitorCallsV1_3>("FtsMonitorCallsV1_3"),
 ];
 
 /// The first difference between two layouts of the same block, as one

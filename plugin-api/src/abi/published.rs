@@ -11,8 +11,8 @@ use std::mem::offset_of;
 use abi_stable::type_layout::TypeLayout;
 
 use super::calls::{
-    CounterGroupMonitorTable, EngineMonitorTable, FlowMonitorTable, FlowTrackerTable, HostTable,
-    Status,
+    CounterGroupMonitorTable, EngineMonitorTable, FlowMonitorTable, FlowTrackerTable,
+    FtsMonitorTable, HostTable, ResourceMonitorTable, Status,
 };
 use super::header::{HeaderPrefix, MonitorKind, HEADER_SYMBOL, MAGIC};
 use super::layout::{BLOCK_LAYOUTS, LAYOUT_FORMAT};
@@ -104,6 +104,7 @@ pub fn published() -> Vec<Published> {
         blocks: vec![
             ("v1_0", "HostCallsV1_0", offset_of!(HostTable, v1_0)),
             ("v1_1", "HostCallsV1_1", offset_of!(HostTable, v1_1)),
+            ("v1_3", "HostCallsV1_3", offset_of!(HostTable, v1_3)),
         ],
     });
     items.push(Published::Table {
@@ -122,6 +123,22 @@ pub fn published() -> Vec<Published> {
             offset_of!(FlowTrackerTable, v1_1),
         )],
     });
+    items.push(Published::Table {
+        name: "ResourceMonitorTable",
+        blocks: vec![(
+            "v1_3",
+            "ResourceMonitorCallsV1_3",
+            offset_of!(ResourceMonitorTable, v1_3),
+        )],
+    });
+    items.push(Published::Table {
+        name: "FtsMonitorTable",
+        blocks: vec![(
+            "v1_3",
+            "FtsMonitorCallsV1_3",
+            offset_of!(FtsMonitorTable, v1_3),
+        )],
+    });
     items.push(Published::Text {
         name: "HEADER_SYMBOL",
         value: HEADER_SYMBOL.into(),
@@ -138,6 +155,8 @@ pub fn published() -> Vec<Published> {
         ("MonitorKind::Flow", MonitorKind::Flow),
         ("MonitorKind::CounterGroup", MonitorKind::CounterGroup),
         ("MonitorKind::FlowTracker", MonitorKind::FlowTracker),
+        ("MonitorKind::Resource", MonitorKind::Resource),
+        ("MonitorKind::Fts", MonitorKind::Fts),
     ] {
         items.push(number(name, k.0));
     }
@@ -153,6 +172,11 @@ pub fn published() -> Vec<Published> {
             Status::UNKNOWN_COUNTER_GROUP,
         ),
         ("Status::UNKNOWN_METER", Status::UNKNOWN_METER),
+        (
+            "Status::UNKNOWN_RESOURCE_GROUP",
+            Status::UNKNOWN_RESOURCE_GROUP,
+        ),
+        ("Status::UNKNOWN_FTS_GROUP", Status::UNKNOWN_FTS_GROUP),
     ] {
         items.push(number(name, s.0));
     }
@@ -209,6 +233,19 @@ pub fn published() -> Vec<Published> {
             items.push(number(name, k.0));
         }
     }
+    {
+        use crate::artifacts::{ArtifactEvents as A, FILE_HASH_FIELDS_KIND, URL_FIELDS_KIND};
+        for (name, e) in [
+            ("ArtifactEvents::NEW", A::NEW),
+            ("ArtifactEvents::FLUSH", A::FLUSH),
+            ("ArtifactEvents::FLUSH_FILTER", A::FLUSH_FILTER),
+            ("ArtifactEvents::METRONOME", A::METRONOME),
+        ] {
+            items.push(number(name, e.0));
+        }
+        items.push(number("URL_FIELDS_KIND", URL_FIELDS_KIND));
+        items.push(number("FILE_HASH_FIELDS_KIND", FILE_HASH_FIELDS_KIND));
+    }
     for (name, v) in [
         ("Vote::Abstain", Vote::Abstain),
         ("Vote::Keep", Vote::Keep),
@@ -256,6 +293,8 @@ pub fn published() -> Vec<Published> {
         .iter()
         .chain(crate::guid::BUILTIN_ALERT_GROUPS.iter())
         .chain(crate::guid::WELL_KNOWN_COUNTER_GROUPS.iter())
+        .chain(crate::guid::BUILTIN_RESOURCE_GROUPS.iter())
+        .chain(crate::guid::BUILTIN_FTS_GROUPS.iter())
     {
         items.push(Published::Text {
             name,

@@ -1,0 +1,327 @@
+//! The `flow_app` module deals with one TCP flow's application state: the
+//! reassembly of both directions, content detection, and the parser once
+//! one is attached.
+//!
+//! **Detection.** The parser is chosen by what each direction's first
+//! bytes look like, never by port: a direction starting with an HTTP
+//! method and a space is an HTTP client, one starting with `HTTP/1.` an
+//! HTTP server. Up to [`PREFIX`] bytes per direction are kept while
+//! undecided. A direction that matches neither is "no"; when both are, or
+//! a gap comes first, the flow is given up ([`AppStats::undetected_flows`])
+//! and its held segments released. Bytes of a direction that said no
+//! before the other matched reach the parser as a gap, so it
+//! resynchronises at the next message.
+
+use std::sync::Arc;
+
+use weir_plugin_api::{FlowHandle, IpBytes, Timestamp};
+
+use super::http::HttpFlow;
+use super::{AppLayer, AppStats};
+use crate::artifacts::{Artifact, FlowRef};
+use crate::decode::tcp_flags;
+use crate::proto::http::{looks_like_request, looks_like_response, Detection, HttpSession};
+use crate::stream::{Chunk, Direction};
+
+/// Bytes kept per direction while detecting.
+pub const PREFIX: usize = 32;
+
+/// The flow a [`FlowApp`] belongs to, as its table entry knows it.
+#[derive(Debug, Clone, Copy)]
+pub struct FlowIdentity<'a> {
+    /// Trisul flow id.
+    pub id: &'a str,
+    /// Handle.
+    pub handle: FlowHandle,
+    /// The A end.
+    pub a: (IpBytes, u16),
+    /// The Z end.
+    pub z: (IpBytes, u16),
+}
+
+enum Proto {
+    Detect {
+        prefix: [Vec<u8>; 2],
+        no: [bool; 2],
+        /// Bytes of each direction not kept (after it said no).
+        dropped: [u64; 2],
+    },
+    Http(Box<HttpFlow>),
+    Off,
+}
+
+/// One TCP flow's application state (boxed in its table entry).
+pub struct FlowApp {
+    /// Index 0: A to Z; 1: Z to A.
+    dirs: [Direction; 2],
+    ended: [bool; 2],
+    id: Arc<str>,
+    handle: FlowHandle,
+    ends: [(IpBytes, u16); 2],
+    proto: Proto,
+}
+
+/// What a chunk handler needs from the worker's layer.
+struct Ctx<'a> {
+    out: &'a mut Vec<Artifact>,
+    http: bool,
+    http_cfg: &'a crate::proto::http::HttpConfig,
+    stats: &'a mut AppStats,
+}
+
+impl FlowApp {
+    /// A flow's state before its first byte.
+    pub fn new(flow: &FlowIdentity<'_>) -> FlowApp {
+        FlowApp {
+            dirs: [Direction::new(), Direction::new()],
+            ended: [false; 2],
+            id: Arc::from(flow.id),
+            handle: flow.handle,
+            ends: [flow.a, flow.z],
+            proto: Proto::Detect {
+                prefix: [Vec::new(), Vec::new()],
+                no: [false; 2],
+                dropped: [0; 2],
+            },
+        }
+    }
+
+    /// Whether the flow was given up (no parser): later segments cost
+    /// nothing.
+    pub fn is_off(&self) -> bool {
+        matches!(self.proto, Proto::Off)
+    }
+
+    /// One segment; `forward` is A to Z.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn segment(
+        &mut self,
+        layer: &mut AppLayer,
+        forward: bool,
+        ts: Timestamp,
+        seq: u32,
+        ack: u32,
+        flags: u8,
+        payload: &[u8],
+    ) {
+        if self.is_off() {
+            return;
+        }
+        let d = usize::from(!forward);
+        let o = 1 - d;
+        let FlowApp {
+            dirs,
+            proto,
+            id,
+            handle,
+            ends,
+            ..
+        } = self;
+        let mut ctx = Ctx {
+            out: &mut layer.out,
+            http: layer.cfg.http,
+            http_cfg: &layer.cfg.http_cfg,
+            stats: &mut layer.stats,
+        };
+        let flow = (&*id, *handle, *ends);
+        let (first, second) = dirs.split_at_mut(1);
+        let (this, other) = if d == 0 {
+            (&mut first[0], &mut second[0])
+        } else {
+            (&mut second[0], &mut first[0])
+        };
+        let mut stream_stats = std::mem::take(&mut ctx.stats.stream);
+        this.segment(
+            seq,
+            flags,
+            payload,
+            &layer.cfg.stream,
+            &layer.budget,
+            &mut stream_stats,
+            &mut |c| on_chunk(proto, &mut ctx, flow, d, ts, c),
+        );
+        if flags & tcp_flags::ACK != 0 {
+            other.acked(
+                ack,
+                &layer.cfg.stream,
+                &layer.budget,
+                &mut stream_stats,
+                &mut |c| on_chunk(proto, &mut ctx, flow, o, ts, c),
+            );
+        }
+        ctx.stats.stream.add(&stream_stats);
+        self.after(layer, ts);
+    }
+
+    /// Ends the parser's side of each direction that closed, and releases
+    /// the segments of a flow given up.
+    fn after(&mut self, layer: &mut AppLayer, ts: Timestamp) {
+        match &mut self.proto {
+            Proto::Http(h) => {
+                for x in 0..2 {
+                    if !self.ended[x] && self.dirs[x].is_closed() {
+                        self.ended[x] = true;
+                        h.end(x, ts, &mut layer.out);
+                    }
+                }
+            }
+            Proto::Off => {
+                let mut stats = crate::stream::StreamStats::default();
+                for dir in &mut self.dirs {
+                    if dir.held_bytes() > 0 {
+                        dir.finish(&layer.cfg.stream, &layer.budget, &mut stats, &mut |_| {});
+                    }
+                }
+            }
+            Proto::Detect { .. } => {}
+        }
+    }
+
+    /// The flow ended at `ts`.
+    pub(crate) fn finish(&mut self, layer: &mut AppLayer, ts: Timestamp) {
+        let FlowApp {
+            dirs,
+            proto,
+            id,
+            handle,
+            ends,
+            ..
+        } = self;
+        let flow = (&*id, *handle, *ends);
+        let mut ctx = Ctx {
+            out: &mut layer.out,
+            http: layer.cfg.http,
+            http_cfg: &layer.cfg.http_cfg,
+            stats: &mut layer.stats,
+        };
+        let mut stream_stats = std::mem::take(&mut ctx.stats.stream);
+        for (x, dir) in dirs.iter_mut().enumerate() {
+            dir.finish(
+                &layer.cfg.stream,
+                &layer.budget,
+                &mut stream_stats,
+                &mut |c| on_chunk(proto, &mut ctx, flow, x, ts, c),
+            );
+        }
+        ctx.stats.stream.add(&stream_stats);
+        if let Proto::Detect { prefix, .. } = proto {
+            if prefix.iter().any(|p| !p.is_empty()) {
+                layer.stats.undetected_flows += 1;
+            }
+        }
+        if let Proto::Http(h) = &mut self.proto {
+            for x in 0..2 {
+                if !self.ended[x] {
+                    self.ended[x] = true;
+                    h.end(x, ts, &mut layer.out);
+                }
+            }
+            h.close(ts, &mut layer.out);
+            layer.stats.http.add(h.session.stats());
+        }
+        self.proto = Proto::Off;
+    }
+}
+
+type FlowParts<'a> = (&'a Arc<str>, FlowHandle, [(IpBytes, u16); 2]);
+
+/// The flow as its artifacts name it, the client (direction `client`'s
+/// sender) as source.
+fn flow_ref(flow: FlowParts<'_>, client: usize) -> FlowRef {
+    let (id, handle, ends) = flow;
+    let (src, dst) = (ends[client], ends[1 - client]);
+    FlowRef {
+        id: id.clone(),
+        handle,
+        proto: 6,
+        source_ip: src.0,
+        source_port: src.1,
+        dest_ip: dst.0,
+        dest_port: dst.1,
+    }
+}
+
+fn on_chunk(
+    proto: &mut Proto,
+    ctx: &mut Ctx<'_>,
+    flow: FlowParts<'_>,
+    d: usize,
+    ts: Timestamp,
+    chunk: Chunk<'_>,
+) {
+    match proto {
+        Proto::Off => {}
+        Proto::Http(h) => match chunk {
+            Chunk::Data(bytes) => h.data(d, ts, bytes, ctx.out),
+            Chunk::Gap(len) => h.gap(d, len, ctx.out),
+        },
+        Proto::Detect {
+            prefix,
+            no,
+            dropped,
+        } => {
+            let bytes = match chunk {
+                Chunk::Data(b) if !no[d] => b,
+                Chunk::Data(b) => {
+                    dropped[d] += b.len() as u64;
+                    return;
+                }
+                Chunk::Gap(len) => {
+                    // The start of this direction is lost: it cannot be
+                    // recognised.
+                    no[d] = true;
+                    dropped[d] += len + prefix[d].len() as u64;
+                    prefix[d].clear();
+                    if no[1 - d] {
+                        ctx.stats.undetected_flows += 1;
+                        *proto = Proto::Off;
+                    }
+                    return;
+                }
+            };
+            if !ctx.http {
+                ctx.stats.undetected_flows += 1;
+                *proto = Proto::Off;
+                return;
+            }
+            let mut head = prefix[d].clone();
+            head.extend_from_slice(&bytes[..bytes.len().min(PREFIX.saturating_sub(head.len()))]);
+            let client = match (looks_like_request(&head), looks_like_response(&head)) {
+                (Detection::Yes, _) => Some(d),
+                (_, Detection::Yes) => Some(1 - d),
+                (Detection::No, Detection::No) => None,
+                _ if head.len() >= PREFIX => None,
+                _ => {
+                    prefix[d].extend_from_slice(bytes);
+                    return;
+                }
+            };
+            let Some(client) = client else {
+                no[d] = true;
+                dropped[d] += (prefix[d].len() + bytes.len()) as u64;
+                prefix[d].clear();
+                if no[1 - d] {
+                    ctx.stats.undetected_flows += 1;
+                    *proto = Proto::Off;
+                }
+                return;
+            };
+            ctx.stats.http_sessions += 1;
+            let session = HttpSession::new(ctx.http_cfg.clone());
+            let mut h = Box::new(HttpFlow::new(session, client, flow_ref(flow, client)));
+            // What each direction sent before: the other's kept bytes, or
+            // a gap for what it sent while it looked like nothing known.
+            let o = 1 - d;
+            if dropped[o] > 0 {
+                h.gap(o, dropped[o], ctx.out);
+            } else if !prefix[o].is_empty() {
+                h.data(o, ts, &prefix[o], ctx.out);
+            }
+            if !prefix[d].is_empty() {
+                h.data(d, ts, &prefix[d], ctx.out);
+            }
+            h.data(d, ts, bytes, ctx.out);
+            *proto = Proto::Http(h);
+        }
+    }
+}

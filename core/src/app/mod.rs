@@ -1,0 +1,130 @@
+//! The `app` module deals with the application layer on the packet
+//! workers: TCP reassembly per direction (`crate::stream`) feeding the
+//! application parsers (`crate::proto`), and the artifacts they produce
+//! (`crate::artifacts`): URL and file-hash resources, HTTP header
+//! documents.
+//!
+//! - [`flow_app`]: one TCP flow's state: its two directions, content
+//!   detection (the parser is attached by what the first bytes look like,
+//!   whatever the port), and the HTTP session once detected.
+//! - [`http`]: HTTP events turned into resources and FTS documents.
+//!
+//! The state lives in the flow's table entry (`crate::flow::FlowTable`),
+//! so it costs no lookup of its own and leaves with the flow; the worker's
+//! [`AppLayer`] holds what its flows share (limits, counters, the memory
+//! budget of out-of-order segments shared by every worker).
+
+pub mod flow_app;
+pub mod http;
+
+use weir_plugin_api::Timestamp;
+
+use crate::artifacts::Artifact;
+use crate::proto::http::{HttpConfig, HttpStats};
+use crate::stream::{MemoryBudget, StreamConfig, StreamStats};
+
+pub use flow_app::{FlowApp, FlowIdentity};
+
+/// What the application layer does, for every worker.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// HTTP parsing (URL resources, header documents).
+    pub http: bool,
+    /// Parser limits and whether bodies are hashed.
+    pub http_cfg: HttpConfig,
+    /// Reassembly bounds per direction.
+    pub stream: StreamConfig,
+    /// Out-of-order bytes held by all workers together, at most.
+    pub memory_cap: usize,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig {
+            http: true,
+            http_cfg: HttpConfig::default(),
+            stream: StreamConfig {
+                depth: 0,
+                ..StreamConfig::default()
+            },
+            memory_cap: 256 << 20,
+        }
+    }
+}
+
+/// Counters of the application layer (summed over workers for
+/// `summary.json`).
+#[derive(Debug, Clone, Default)]
+pub struct AppStats {
+    /// TCP reassembly, by reason.
+    pub stream: StreamStats,
+    /// HTTP parsing.
+    pub http: HttpStats,
+    /// TCP flows whose parser was found by content.
+    pub http_sessions: u64,
+    /// TCP flows with payload where no parser matched.
+    pub undetected_flows: u64,
+}
+
+impl AppStats {
+    /// Adds `other` (another worker's).
+    pub fn add(&mut self, other: &AppStats) {
+        self.stream.add(&other.stream);
+        self.http.add(&other.http);
+        self.http_sessions += other.http_sessions;
+        self.undetected_flows += other.undetected_flows;
+    }
+}
+
+/// One worker's application layer.
+pub struct AppLayer {
+    /// Settings.
+    pub cfg: AppConfig,
+    /// The engine-wide budget of held segments.
+    pub budget: MemoryBudget,
+    /// Counters.
+    pub stats: AppStats,
+    /// Artifacts produced since the coordinator last took them.
+    pub out: Vec<Artifact>,
+}
+
+impl AppLayer {
+    /// A worker's layer sharing `budget`.
+    pub fn new(cfg: AppConfig, budget: MemoryBudget) -> AppLayer {
+        AppLayer {
+            cfg,
+            budget,
+            stats: AppStats::default(),
+            out: Vec::new(),
+        }
+    }
+
+    /// One TCP segment of the flow whose state is `app` (created on the
+    /// flow's first segment): `forward` is A to Z.
+    #[allow(clippy::too_many_arguments)]
+    pub fn segment(
+        &mut self,
+        app: &mut Option<Box<FlowApp>>,
+        flow: &FlowIdentity<'_>,
+        forward: bool,
+        ts: Timestamp,
+        seq: u32,
+        ack: u32,
+        flags: u8,
+        payload: &[u8],
+    ) {
+        let state = app.get_or_insert_with(|| Box::new(FlowApp::new(flow)));
+        state.segment(self, forward, ts, seq, ack, flags, payload);
+    }
+
+    /// The flow of `app` has ended at `ts`: everything held is delivered
+    /// and every open message ends.
+    pub fn finish(&mut self, app: &mut FlowApp, ts: Timestamp) {
+        app.finish(self, ts);
+    }
+
+    /// Takes the artifacts produced so far.
+    pub fn take(&mut self) -> Vec<Artifact> {
+        std::mem::take(&mut self.out)
+    }
+}
