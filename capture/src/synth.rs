@@ -6,13 +6,15 @@
 //! [`udp_v6`] build single Ethernet frames with correct IPv4 header and
 //! TCP/UDP checksums; [`with_vlans`] adds 802.1Q tags; [`Conversation`],
 //! [`tcp_session`] and [`udp_exchange`] script whole exchanges; [`tunnel`]
-//! wraps frames in VXLAN, Geneve, GRE, IP in IP, MPLS or PPPoE; and
+//! wraps frames in VXLAN, Geneve, GRE, IP in IP, MPLS or PPPoE; [`segments`]
+//! cuts, reorders, repeats and overlaps TCP segments or moves a port; and
 //! [`write_frames`] stores the result with a [`PcapWriter`].
 
 pub mod checksum;
 mod conversation;
 pub mod fragment;
 mod frame;
+pub mod segments;
 pub mod tunnel;
 
 use std::io::{self, Write};

@@ -8,6 +8,7 @@
 //! - [`engine`]: [`engine::Engine`], which runs source → workers → coordinator → plugins.
 //! - [`plugin`]: `--plugin` specs, the dylib loader, host calls, dispatcher threads.
 //! - [`output`]: `flows.ndjson` and `alerts.ndjson`.
+//! - [`stream`]: TCP reassembly per flow direction, bounded, for application parsers.
 //!
 //! ```no_run
 //! # fn demo(source: &mut dyn weir_core::source::PacketSource) -> Result<(), Box<dyn std::error::Error>> {
@@ -32,5 +33,6 @@ pub mod flow;
 pub mod output;
 pub mod plugin;
 pub mod source;
+pub mod stream;
 
 pub use weir_plugin_api as api;
