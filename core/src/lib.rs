@@ -8,6 +8,7 @@
 //! - [`engine`]: [`engine::Engine`], which runs source → workers → coordinator → plugins.
 //! - [`plugin`]: `--plugin` specs, the dylib loader, host calls, dispatcher threads.
 //! - [`output`]: `flows.ndjson` and `alerts.ndjson`.
+//! - [`proto`]: application-protocol parsers fed by TCP reassembly (HTTP/1.x).
 //!
 //! ```no_run
 //! # fn demo(source: &mut dyn weir_core::source::PacketSource) -> Result<(), Box<dyn std::error::Error>> {
@@ -29,6 +30,7 @@ pub mod engine;
 pub mod flow;
 pub mod output;
 pub mod plugin;
+pub mod proto;
 pub mod source;
 
 pub use weir_plugin_api as api;
