@@ -9,6 +9,9 @@
 //! - [`plugin`]: `--plugin` specs, the dylib loader, host calls, dispatcher threads.
 //! - [`output`]: `flows.ndjson` and `alerts.ndjson`.
 //! - [`stream`]: TCP reassembly per flow direction, bounded, for application parsers.
+//! - [`proto`]: application-protocol parsers fed by TCP reassembly (HTTP/1.x).
+//! - [`app`]: the application layer on the workers (reassembly, detection, parsers).
+//! - [`artifacts`]: the resource and FTS streams (URLs, file hashes, HTTP headers).
 //!
 //! ```no_run
 //! # fn demo(source: &mut dyn weir_core::source::PacketSource) -> Result<(), Box<dyn std::error::Error>> {
@@ -32,6 +35,7 @@ pub mod engine;
 pub mod flow;
 pub mod output;
 pub mod plugin;
+pub mod proto;
 pub mod source;
 pub mod stream;
 
