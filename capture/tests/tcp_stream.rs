@@ -74,15 +74,36 @@ fn tshark_follow(path: &Path) -> (Vec<u8>, Vec<u8>) {
 struct Side {
     key: ([u8; 16], u16),
     dir: Direction,
+    /// Data bytes delivered, gaps left out.
     bytes: Vec<u8>,
+    /// Gap bytes delivered.
     gaps: u64,
+    /// (stream offset, length) of each data chunk delivered.
+    runs: Vec<(u64, usize)>,
 }
 
-/// Reassembles the single TCP connection of `frames`: (first sender's
-/// stream, the other's, stats).
-fn reassemble(frames: &[(Timestamp, Vec<u8>)]) -> (Side, Side, StreamStats) {
-    let cfg = StreamConfig::default();
-    let budget = MemoryBudget::new(64 << 20);
+impl Side {
+    fn take(&mut self, c: Chunk<'_>) {
+        let offset = self.bytes.len() as u64 + self.gaps;
+        match c {
+            Chunk::Data(x) => {
+                self.runs.push((offset, x.len()));
+                self.bytes.extend_from_slice(x);
+            }
+            Chunk::Gap(n) => self.gaps += n,
+        }
+    }
+}
+
+/// Reassembles the single TCP connection of `frames` with `cfg` and an
+/// engine budget of `budget` bytes: (first sender's side, the other's,
+/// stats).
+fn reassemble(
+    frames: &[(Timestamp, Vec<u8>)],
+    cfg: StreamConfig,
+    budget: usize,
+) -> (Side, Side, StreamStats) {
+    let budget = MemoryBudget::new(budget);
     let mut stats = StreamStats::default();
     let mut sides: Vec<Side> = Vec::new();
     for (_, frame) in frames {
@@ -109,47 +130,32 @@ fn reassemble(frames: &[(Timestamp, Vec<u8>)]) -> (Side, Side, StreamStats) {
                 dir: Direction::new(),
                 bytes: Vec::new(),
                 gaps: 0,
+                runs: Vec::new(),
             });
         }
         assert!(sides.len() <= 2, "one connection");
-        let i = sides.iter().position(|s| s.key == key).unwrap();
-        let side = &mut sides[i];
-        let (bytes, gaps) = (&mut side.bytes, &mut side.gaps);
-        side.dir.segment(
-            seg.seq_number(),
-            seg.flags(),
-            payload,
-            &cfg,
-            &budget,
-            &mut stats,
-            &mut |c| match c {
-                Chunk::Data(x) => bytes.extend_from_slice(x),
-                Chunk::Gap(n) => *gaps += n,
-            },
-        );
+        let side = sides.iter_mut().find(|s| s.key == key).unwrap();
+        // The direction is taken out so that the sink may borrow the side.
+        let mut dir = std::mem::take(&mut side.dir);
+        let (seq, flags) = (seg.seq_number(), seg.flags());
+        dir.segment(seq, flags, payload, &cfg, &budget, &mut stats, &mut |c| {
+            side.take(c)
+        });
+        side.dir = dir;
         if seg.flags() & tcp_flags::ACK != 0 {
             if let Some(other) = sides.iter_mut().find(|s| s.key != key) {
-                let (bytes, gaps) = (&mut other.bytes, &mut other.gaps);
-                other.dir.acked(
-                    seg.ack_number(),
-                    &cfg,
-                    &budget,
-                    &mut stats,
-                    &mut |c| match c {
-                        Chunk::Data(x) => bytes.extend_from_slice(x),
-                        Chunk::Gap(n) => *gaps += n,
-                    },
-                );
+                let mut dir = std::mem::take(&mut other.dir);
+                dir.acked(seg.ack_number(), &cfg, &budget, &mut stats, &mut |c| {
+                    other.take(c)
+                });
+                other.dir = dir;
             }
         }
     }
     for side in &mut sides {
-        let (bytes, gaps) = (&mut side.bytes, &mut side.gaps);
-        side.dir
-            .finish(&cfg, &budget, &mut stats, &mut |c| match c {
-                Chunk::Data(x) => bytes.extend_from_slice(x),
-                Chunk::Gap(n) => *gaps += n,
-            });
+        let mut dir = std::mem::take(&mut side.dir);
+        dir.finish(&cfg, &budget, &mut stats, &mut |c| side.take(c));
+        side.dir = dir;
     }
     assert_eq!(budget.used(), 0);
     assert_eq!(stats.accounted_bytes(), stats.payload_bytes, "{stats:?}");
@@ -177,7 +183,7 @@ fn download_reassembles_as_tshark_follows_it() {
     let (client, server) = tshark_follow(&path);
     assert!(server.len() > 100_000);
     let frames = read(&path);
-    let (a, b, stats) = reassemble(&frames);
+    let (a, b, stats) = reassemble(&frames, StreamConfig::default(), 64 << 20);
     assert_eq!((a.gaps, b.gaps), (0, 0));
     assert!(a.bytes == client, "client stream differs");
     assert!(b.bytes == server, "server stream differs");
@@ -199,7 +205,7 @@ fn scrambled_download_reassembles_as_the_original() {
         let out = dir.path().join(format!("scrambled-{seed}.pcap"));
         write(&out, &scrambled);
         assert!(tshark_follow(&out) == (client.clone(), server.clone()));
-        let (a, b, stats) = reassemble(&scrambled);
+        let (a, b, stats) = reassemble(&scrambled, StreamConfig::default(), 64 << 20);
         assert_eq!((a.gaps, b.gaps), (0, 0), "seed {seed}: {stats:?}");
         assert!(a.bytes == client, "seed {seed}: client stream differs");
         assert!(b.bytes == server, "seed {seed}: server stream differs");
@@ -207,4 +213,54 @@ fn scrambled_download_reassembles_as_the_original() {
         assert!(stats.held_segments > 0, "seed {seed}: {stats:?}");
         assert_eq!(stats.overlap_conflict_bytes, 0);
     }
+}
+
+/// Each data run of `side` must be the bytes of `stream` at its offset,
+/// and data plus gaps must cover the stream exactly.
+fn check_runs(side: &Side, stream: &[u8]) {
+    let mut at = 0;
+    for &(offset, len) in &side.runs {
+        let got = &side.bytes[at..at + len];
+        let want = stream.get(offset as usize..offset as usize + len);
+        assert!(want == Some(got), "data at offset {offset} differs");
+        at += len;
+    }
+    assert_eq!(side.bytes.len() as u64 + side.gaps, stream.len() as u64);
+}
+
+/// With tight caps the scrambled download loses bytes, but only as gaps of
+/// the right length at the right place: every byte delivered is the
+/// original byte at its offset, and data and gaps add up to the stream.
+#[test]
+fn scrambled_download_under_tight_caps_has_exact_gaps() {
+    let path = shared_pcap("http-zip-download.pcap");
+    let (client, server) = tshark_follow(&path);
+    let frames = read(&path);
+    for (seed, max_held, budget) in [(1u64, 400, 1 << 20), (7, 1 << 20, 500), (9, 0, 1 << 20)] {
+        let cfg = StreamConfig {
+            depth: 0,
+            max_held_per_direction: max_held,
+        };
+        let (a, b, stats) = reassemble(&scramble_tcp(&frames, seed), cfg, budget);
+        assert!(b.gaps > 0, "seed {seed}: nothing refused: {stats:?}");
+        assert!(stats.held_limit_bytes + stats.memory_bytes > 0);
+        check_runs(&a, &client);
+        check_runs(&b, &server);
+    }
+}
+
+/// Depth cuts the server stream at exactly `depth` bytes.
+#[test]
+fn depth_cuts_the_download() {
+    let path = shared_pcap("http-zip-download.pcap");
+    let (_, server) = tshark_follow(&path);
+    let cfg = StreamConfig {
+        depth: 10_000,
+        ..StreamConfig::default()
+    };
+    let frames = scramble_tcp(&read(&path), 3);
+    let (_, b, stats) = reassemble(&frames, cfg, 64 << 20);
+    assert_eq!(b.gaps, 0);
+    assert!(b.bytes == server[..10_000]);
+    assert!(stats.depth_exceeded_bytes >= (server.len() - 10_000) as u64);
 }

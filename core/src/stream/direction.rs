@@ -191,8 +191,10 @@ impl Direction {
             stats.after_close_bytes += (end - cut) as u64;
             end = cut;
         }
-        if cfg.depth != 0 && end > cfg.depth as i64 {
-            let cut = max(cursor, cfg.depth as i64);
+        // A depth past i64::MAX is as good as unlimited.
+        let depth = i64::try_from(cfg.depth).unwrap_or(i64::MAX);
+        if cfg.depth != 0 && end > depth {
+            let cut = max(cursor, depth);
             stats.depth_exceeded_bytes += (end - cut) as u64;
             end = cut;
         }

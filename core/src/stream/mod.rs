@@ -40,6 +40,15 @@
 //! sequence number is more than [`MAX_DISTANCE`] away from the expected one
 //! is dropped as bogus. Every byte not delivered is counted in
 //! [`StreamStats`] by reason.
+//!
+//! **What it cannot know.** Delivered bytes are not kept, so a repeat of
+//! them is counted as a retransmission without being compared (conflicts
+//! are found among held bytes only). An ACK that the capture shows before
+//! the data it acknowledges (capture points can reorder the two directions)
+//! declares that data a gap, and the data, when it comes, is counted as a
+//! retransmission. A midstream pickup that first sees a segment out of
+//! order starts the stream there; earlier bytes count as retransmitted.
+//! Past the depth, sequence numbers are no longer followed.
 
 mod budget;
 mod direction;

@@ -410,6 +410,20 @@ fn depth_cuts_the_stream_and_stops_holding() {
 }
 
 #[test]
+fn huge_depth_is_unlimited() {
+    let cfg = StreamConfig {
+        depth: u64::MAX,
+        max_held_per_direction: 1 << 20,
+    };
+    let mut h = H::with(cfg, MemoryBudget::new(1 << 20));
+    h.seg(0, SYN, b"");
+    h.seg(4, ACK, b"def");
+    h.seg(1, ACK, b"abc");
+    assert_eq!(h.data(), b"abcdef");
+    h.finish();
+}
+
+#[test]
 fn depth_cuts_gaps_and_held_data_too() {
     let cfg = StreamConfig {
         depth: 6,
@@ -595,7 +609,7 @@ proptest! {
         ops in proptest::collection::vec(
             (0u8..8, any::<u32>(), any::<u8>(), 0usize..300, any::<u8>()), 0..200),
         base in any::<u32>(),
-        depth in prop_oneof![Just(0u64), 1u64..2000],
+        depth in prop_oneof![Just(0u64), Just(u64::MAX), 1u64..2000],
         max_held in 0usize..2000,
         limit in 0usize..4000,
     ) {
