@@ -165,6 +165,26 @@ struct RunArgs {
     #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u64).range(2..=8192))]
     reassembly_max_fragments: u64,
 
+    /// Do not parse HTTP (no URL or file-hash resources, no header
+    /// documents); with no parser left, TCP is not reassembled at all.
+    #[arg(long)]
+    no_http: bool,
+
+    /// Do not hash HTTP bodies (no File Hashes resources). Hashing (MD5
+    /// and SHA-256 of each body, de-chunked and content-decoded) is on by
+    /// default.
+    #[arg(long)]
+    no_file_hashes: bool,
+
+    /// Bytes of each TCP direction reassembled and parsed, MiB (0: the
+    /// whole stream, the default, so that every body is hashed whole).
+    #[arg(long, value_name = "MIB", default_value_t = 0)]
+    stream_depth: u64,
+
+    /// Out-of-order TCP data held for reassembly, all flows together, MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=65536))]
+    stream_memory: u64,
+
     /// Capture filter in tcpdump's syntax (libpcap's compiler, e.g.
     /// `'tcp port 80'`): frames it rejects are skipped before the engine
     /// and counted (`filtered_out` in summary.json). A bad expression is a
@@ -326,6 +346,13 @@ fn execute(args: &RunArgs, stop: Arc<AtomicBool>) -> anyhow::Result<RunSummary> 
         max_bytes: (args.reassembly_memory as usize) << 20,
         timeout_secs: args.reassembly_timeout,
         max_fragments: args.reassembly_max_fragments as usize,
+    });
+    cfg.app = (!args.no_http).then(|| {
+        let mut app = weir_core::app::AppConfig::default();
+        app.http_cfg.hash_bodies = !args.no_file_hashes;
+        app.stream.depth = args.stream_depth.saturating_mul(1 << 20);
+        app.memory_cap = (args.stream_memory as usize) << 20;
+        app
     });
     let mut engine = Engine::new(cfg)?;
     for spec in &args.plugins {

@@ -19,7 +19,9 @@ use std::collections::VecDeque;
 use weir_plugin_api::artifacts::hex;
 use weir_plugin_api::{guid, Timestamp};
 
-use crate::artifacts::{Artifact, FileHashInfo, FlowRef, FtsDoc, Resource, ResourceFields, UrlInfo};
+use crate::artifacts::{
+    Artifact, FileHashInfo, FlowRef, FtsDoc, Resource, ResourceFields, UrlInfo,
+};
 use crate::proto::http::{HttpBody, HttpEvent, HttpRequest, HttpResponse, HttpSession, Side};
 
 /// Requests remembered per connection for pairing with responses and
@@ -117,7 +119,11 @@ impl HttpFlow {
                 HttpEvent::Response(r) => self.response(r, out),
                 HttpEvent::Body(b) => self.body(b, out),
                 HttpEvent::Unanswered { transaction } => {
-                    if let Some(r) = self.requests.iter_mut().find(|r| r.transaction == transaction) {
+                    if let Some(r) = self
+                        .requests
+                        .iter_mut()
+                        .find(|r| r.transaction == transaction)
+                    {
                         if !r.answered {
                             r.answered = true;
                             let r = r.clone();
@@ -200,7 +206,11 @@ impl HttpFlow {
     }
 
     fn url(&self, q: &RequestInfo, r: Option<&HttpResponse>, ts: Timestamp) -> Artifact {
-        let host = if q.host.is_empty() { "-" } else { q.host.as_str() };
+        let host = if q.host.is_empty() {
+            "-"
+        } else {
+            q.host.as_str()
+        };
         let latency = r.and_then(|r| r.latency_us);
         let label = match r {
             Some(r) => format!(
@@ -238,7 +248,11 @@ impl HttpFlow {
             .transaction
             .and_then(|t| self.requests.iter().find(|q| q.transaction == t));
         let url = q.map_or(String::new(), |q| {
-            let host = if q.host.is_empty() { "-" } else { q.host.as_str() };
+            let host = if q.host.is_empty() {
+                "-"
+            } else {
+                q.host.as_str()
+            };
             format!("{} {host} {}", q.method, q.target)
         });
         let _ = q.map(|q| &q.path);

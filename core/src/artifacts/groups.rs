@@ -96,7 +96,11 @@ impl ArtifactGroups {
 
     /// The groups `sub` names (by GUID, or a name substring in any case),
     /// in group order; an error naming what matched nothing.
-    pub fn resolve(&self, kind: GroupKind, sub: &ArtifactSubscription) -> Result<Vec<Guid>, String> {
+    pub fn resolve(
+        &self,
+        kind: GroupKind,
+        sub: &ArtifactSubscription,
+    ) -> Result<Vec<Guid>, String> {
         let all = self.all(kind);
         for g in sub.guids.iter() {
             if !all.iter().any(|(a, _)| a == g) {
@@ -105,7 +109,10 @@ impl ArtifactGroups {
         }
         let wanted: Vec<String> = sub.name_match.iter().map(|n| n.to_lowercase()).collect();
         for w in &wanted {
-            if !all.iter().any(|(_, n)| n.to_lowercase().contains(w.as_str())) {
+            if !all
+                .iter()
+                .any(|(_, n)| n.to_lowercase().contains(w.as_str()))
+            {
                 return Err(format!(
                     "subscribes to {} groups named like {w:?}, and there is none",
                     kind.noun()
@@ -115,7 +122,8 @@ impl ArtifactGroups {
         let out: Vec<Guid> = all
             .iter()
             .filter(|(g, n)| {
-                sub.guids.contains(g) || wanted.iter().any(|w| n.to_lowercase().contains(w.as_str()))
+                sub.guids.contains(g)
+                    || wanted.iter().any(|w| n.to_lowercase().contains(w.as_str()))
             })
             .map(|(g, _)| *g)
             .collect();
@@ -139,19 +147,32 @@ mod tests {
             vec![guid::RG_URL, guid::RG_FILE_HASHES]
         );
         assert_eq!(
-            g.resolve(GroupKind::Fts, &ArtifactSubscription::name_match("")).unwrap().len(),
+            g.resolve(GroupKind::Fts, &ArtifactSubscription::name_match(""))
+                .unwrap()
+                .len(),
             3
         );
         let bad = ArtifactSubscription::guid(guid::RG_URL);
-        assert!(g.resolve(GroupKind::Fts, &bad).unwrap_err().contains("unknown FTS group"));
         assert!(g
-            .resolve(GroupKind::Resource, &ArtifactSubscription::name_match("nope"))
+            .resolve(GroupKind::Fts, &bad)
+            .unwrap_err()
+            .contains("unknown FTS group"));
+        assert!(g
+            .resolve(
+                GroupKind::Resource,
+                &ArtifactSubscription::name_match("nope")
+            )
             .unwrap_err()
             .contains("\"nope\""));
-        assert!(g.resolve(GroupKind::Resource, &ArtifactSubscription::default()).is_err());
+        assert!(g
+            .resolve(GroupKind::Resource, &ArtifactSubscription::default())
+            .is_err());
         let mine = Guid::from_u128(7);
         g.register(GroupKind::Resource, mine, "Mine").unwrap();
-        assert_eq!(g.register(GroupKind::Resource, mine, "Other"), Err(ApiError::GroupConflict));
+        assert_eq!(
+            g.register(GroupKind::Resource, mine, "Other"),
+            Err(ApiError::GroupConflict)
+        );
         assert_eq!(g.name(GroupKind::Resource, &mine).as_deref(), Some("Mine"));
         assert_eq!(g.name(GroupKind::Fts, &mine), None);
     }

@@ -9,7 +9,9 @@ use abi_stable::std_types::RSlice;
 use serde_json::{json, Map, Value};
 use weir_plugin_api::abi::ext::Extensions;
 use weir_plugin_api::artifacts::{hex, ArtifactFlow, ArtifactGroupRef, FileHashFields, UrlFields};
-use weir_plugin_api::{FlowHandle, FtsAttribute, FtsRecord, Guid, IpBytes, ResourceRecord, Timestamp};
+use weir_plugin_api::{
+    FlowHandle, FtsAttribute, FtsRecord, Guid, IpBytes, ResourceRecord, Timestamp,
+};
 
 /// Who added an item: the engine (0), or a plugin instance (its state's
 /// address, so that the item never goes back to that instance).
@@ -280,7 +282,11 @@ impl Resource {
                 m.insert("incomplete_reason".into(), json!(h.incomplete_reason));
                 m.insert(
                     "direction".into(),
-                    json!(if h.direction == 1 { "upload" } else { "download" }),
+                    json!(if h.direction == 1 {
+                        "upload"
+                    } else {
+                        "download"
+                    }),
                 );
                 m.insert("file_name".into(), json!(h.file_name));
                 m.insert("content_type".into(), json!(h.content_type));

@@ -109,8 +109,13 @@ impl ArtifactStream {
             let mut batch = std::mem::take(&mut self.new_resources);
             batch.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
             let batch = Arc::new(batch);
-            for inst in instances.iter().filter(|i| i.wants_resources(ArtifactEvents::NEW)) {
-                inst.send(PluginEvent::Artifact(ArtifactEvent::NewResources(batch.clone())));
+            for inst in instances
+                .iter()
+                .filter(|i| i.wants_resources(ArtifactEvents::NEW))
+            {
+                inst.send(PluginEvent::Artifact(ArtifactEvent::NewResources(
+                    batch.clone(),
+                )));
             }
             self.held_resources
                 .extend(Arc::try_unwrap(batch).unwrap_or_else(|b| (*b).clone()));
@@ -119,7 +124,10 @@ impl ArtifactStream {
             let mut batch = std::mem::take(&mut self.new_fts);
             batch.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
             let batch = Arc::new(batch);
-            for inst in instances.iter().filter(|i| i.wants_fts(ArtifactEvents::NEW)) {
+            for inst in instances
+                .iter()
+                .filter(|i| i.wants_fts(ArtifactEvents::NEW))
+            {
                 inst.send(PluginEvent::Artifact(ArtifactEvent::NewFts(batch.clone())));
             }
             self.held_fts
@@ -150,7 +158,10 @@ impl ArtifactStream {
             })
         }));
         let groups = Arc::new(self.groups.all(GroupKind::Resource));
-        for inst in instances.iter().filter(|i| i.wants_resources(ArtifactEvents::FLUSH)) {
+        for inst in instances
+            .iter()
+            .filter(|i| i.wants_resources(ArtifactEvents::FLUSH))
+        {
             inst.send(PluginEvent::Artifact(ArtifactEvent::ResourceFlush {
                 ts,
                 groups: groups.clone(),
@@ -185,7 +196,10 @@ impl ArtifactStream {
             })
         }));
         let groups = Arc::new(self.groups.all(GroupKind::Fts));
-        for inst in instances.iter().filter(|i| i.wants_fts(ArtifactEvents::FLUSH)) {
+        for inst in instances
+            .iter()
+            .filter(|i| i.wants_fts(ArtifactEvents::FLUSH))
+        {
             inst.send(PluginEvent::Artifact(ArtifactEvent::FtsFlush {
                 ts,
                 groups: groups.clone(),
@@ -194,7 +208,10 @@ impl ArtifactStream {
             }));
         }
         for (d, kept) in docs.iter().zip(keep.iter()) {
-            let name = self.groups.name(GroupKind::Fts, &d.group).unwrap_or_default();
+            let name = self
+                .groups
+                .name(GroupKind::Fts, &d.group)
+                .unwrap_or_default();
             if !kept {
                 self.stats.fts_dropped += 1;
                 continue;

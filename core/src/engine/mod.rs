@@ -357,9 +357,8 @@ impl Engine {
         let home = Arc::new(cfg.home_nets.clone());
         let every_tick = !tracked.is_empty();
 
-        let stream_budget = crate::stream::MemoryBudget::new(
-            cfg.app.as_ref().map_or(0, |a| a.memory_cap),
-        );
+        let stream_budget =
+            crate::stream::MemoryBudget::new(cfg.app.as_ref().map_or(0, |a| a.memory_cap));
         let mut worker_in: Vec<Sender<WorkerIn>> = Vec::new();
         let mut worker_out = Vec::new();
         let mut tag_routes = Vec::new();
@@ -530,6 +529,14 @@ impl Engine {
             .collect();
         summary.tunnelled_packets = read.tunnelled;
         summary.artifacts = artifacts.stats.clone();
+        if cfg.app.is_some() {
+            summary.tcp_reassembly = Some(cstats.app.stream);
+            summary.http = Some(summary::HttpSummary {
+                sessions: cstats.app.http_sessions,
+                undetected_flows: cstats.app.undetected_flows,
+                stats: cstats.app.http.clone(),
+            });
+        }
         summary.reassembly = summary::ReassemblySummary::of(&read.reassembly);
         summary.tunnel_errors = read
             .tunnel_errors
@@ -635,12 +642,13 @@ fn resolve_artifact_subscriptions(
             path: inst.path.clone(),
             reason: format!("{monitor} monitor {reason}"),
         };
-        let named = |kind, guids: &[weir_plugin_api::Guid]| -> Vec<(weir_plugin_api::Guid, String)> {
-            guids
-                .iter()
-                .map(|g| (*g, groups.name(kind, g).unwrap_or_default()))
-                .collect()
-        };
+        let named =
+            |kind, guids: &[weir_plugin_api::Guid]| -> Vec<(weir_plugin_api::Guid, String)> {
+                guids
+                    .iter()
+                    .map(|g| (*g, groups.name(kind, g).unwrap_or_default()))
+                    .collect()
+            };
         if let Some(sub) = &inst.resource_sub {
             inst.resource_groups = groups
                 .resolve(GroupKind::Resource, sub)

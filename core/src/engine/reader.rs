@@ -116,7 +116,9 @@ impl Shards {
         if let (Some(payloads), Some(d)) = (self.payloads.as_mut(), job.decoded.as_ref()) {
             if d.proto == decode::ip_proto::TCP && d.payload_len > 0 {
                 let start = d.payload_offset as usize;
-                let end = start.saturating_add(d.payload_len as usize).min(frame.len());
+                let end = start
+                    .saturating_add(d.payload_len as usize)
+                    .min(frame.len());
                 if let Some(bytes) = frame.get(start..end) {
                     let buf = &mut payloads[worker];
                     job.payload = PayloadRef {

@@ -108,6 +108,18 @@ pub struct CaptureSummary {
     pub queue_dropped: u64,
 }
 
+/// What HTTP parsing found and refused over the run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct HttpSummary {
+    /// TCP flows recognised as HTTP by their first bytes.
+    pub sessions: u64,
+    /// TCP flows with payload that no parser recognised.
+    pub undetected_flows: u64,
+    /// The parsers' counters, summed.
+    #[serde(flatten)]
+    pub stats: crate::proto::http::HttpStats,
+}
+
 /// The outcome of a run.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct RunSummary {
@@ -132,6 +144,11 @@ pub struct RunSummary {
     /// The resource and FTS streams: items written by group, items the
     /// flush filters dropped, items plugins added.
     pub artifacts: crate::artifacts::ArtifactStats,
+    /// TCP reassembly (`null` when the application layer is off): bytes
+    /// delivered, gaps, and every byte not delivered by reason.
+    pub tcp_reassembly: Option<crate::stream::StreamStats>,
+    /// HTTP parsing: sessions found by content, and the parsers' counters.
+    pub http: Option<HttpSummary>,
     /// Flows created.
     pub flows: u64,
     /// Flow records written to `flows.ndjson`.
@@ -233,6 +250,46 @@ impl RunSummary {
             for (reason, n) in &self.tunnel_errors {
                 let _ = writeln!(s, "  damaged      {reason}: {n}");
             }
+        }
+        if let Some(t) = &self.tcp_reassembly {
+            if t.segments > 0 {
+                let _ = writeln!(
+                    s,
+                    "tcp streams    {} bytes delivered, {} gaps ({} bytes), {} bytes retransmitted, {} overlapping ({} conflicting), {} refused at caps",
+                    t.delivered_bytes,
+                    t.gaps,
+                    t.gap_bytes,
+                    t.retransmitted_bytes,
+                    t.overlap_bytes,
+                    t.overlap_conflict_bytes,
+                    t.held_limit_bytes + t.memory_bytes
+                );
+            }
+        }
+        if let Some(h) = &self.http {
+            if h.sessions > 0 {
+                let _ = writeln!(
+                    s,
+                    "http           {} sessions, {} requests, {} responses, {} bodies ({} incomplete)",
+                    h.sessions, h.stats.requests, h.stats.responses, h.stats.bodies, h.stats.bodies_incomplete
+                );
+            }
+        }
+        let a = &self.artifacts;
+        let resources: u64 = a.resources.values().sum();
+        let docs: u64 = a.fts_documents.values().sum();
+        if resources + docs + a.resources_dropped + a.fts_dropped > 0 {
+            let by: Vec<String> = a
+                .resources
+                .iter()
+                .map(|(g, n)| format!("{g} {n}"))
+                .collect();
+            let _ = writeln!(
+                s,
+                "artifacts      {resources} resources ({}), {docs} FTS documents, {} dropped by filters",
+                by.join(", "),
+                a.resources_dropped + a.fts_dropped
+            );
         }
         if let (Some(expr), Some(out)) = (&self.filter, self.filtered_out) {
             let _ = writeln!(s, "filter         {expr:?}: {out} frames filtered out");

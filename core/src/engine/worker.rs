@@ -153,7 +153,14 @@ pub fn run(
                         let seen = table.observe(&facts, job.now_sec, &mut events);
                         if let (Some(app), Some(seen)) = (app.as_mut(), seen) {
                             if decoded.proto == crate::decode::ip_proto::TCP {
-                                tcp_segment(app, &mut table, seen, job, decoded, batch.payload(job));
+                                tcp_segment(
+                                    app,
+                                    &mut table,
+                                    seen,
+                                    job,
+                                    decoded,
+                                    batch.payload(job),
+                                );
                             }
                         }
                     }

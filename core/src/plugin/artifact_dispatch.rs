@@ -120,7 +120,11 @@ impl Runner {
 
     /// Calls the resource and FTS monitors' `on_metronome`, if subscribed.
     pub(crate) fn artifact_metronome(&mut self, ts: Timestamp, tick: u64) {
-        if self.artifacts.resource_events.contains(ArtifactEvents::METRONOME) {
+        if self
+            .artifacts
+            .resource_events
+            .contains(ArtifactEvents::METRONOME)
+        {
             if let Some(m) = self.artifacts.resource.as_mut() {
                 let r = {
                     let _busy = self.stats.busy("on_metronome");
@@ -131,7 +135,11 @@ impl Runner {
                 }
             }
         }
-        if self.artifacts.fts_events.contains(ArtifactEvents::METRONOME) {
+        if self
+            .artifacts
+            .fts_events
+            .contains(ArtifactEvents::METRONOME)
+        {
             if let Some(m) = self.artifacts.fts.as_mut() {
                 let r = {
                     let _busy = self.stats.busy("on_metronome");
@@ -157,7 +165,9 @@ impl Runner {
                     if self.disabled() {
                         return;
                     }
-                    let Some(m) = self.artifacts.resource.as_mut() else { return };
+                    let Some(m) = self.artifacts.resource.as_mut() else {
+                        return;
+                    };
                     self.state.set_now(r.ts);
                     let res = {
                         let _busy = self.stats.busy("on_new_resource");
@@ -174,7 +184,9 @@ impl Runner {
                     if self.disabled() {
                         return;
                     }
-                    let Some(m) = self.artifacts.fts.as_mut() else { return };
+                    let Some(m) = self.artifacts.fts.as_mut() else {
+                        return;
+                    };
                     self.state.set_now(d.ts);
                     let res = {
                         let _busy = self.stats.busy("on_new_document");
@@ -192,7 +204,9 @@ impl Runner {
                     if r.origin == me || self.disabled() {
                         continue;
                     }
-                    let Some(m) = self.artifacts.resource.as_mut() else { break };
+                    let Some(m) = self.artifacts.resource.as_mut() else {
+                        break;
+                    };
                     let res = {
                         let _busy = self.stats.busy("flush_filter");
                         r.with_record(name, |rec| m.flush_filter(rec))
@@ -213,7 +227,9 @@ impl Runner {
                     if d.origin == me || self.disabled() {
                         continue;
                     }
-                    let Some(m) = self.artifacts.fts.as_mut() else { break };
+                    let Some(m) = self.artifacts.fts.as_mut() else {
+                        break;
+                    };
                     let res = {
                         let _busy = self.stats.busy("flush_filter");
                         d.with_record(name, |rec| m.flush_filter(rec))
@@ -244,7 +260,9 @@ impl Runner {
                             if self.disabled() {
                                 return;
                             }
-                            let Some($m) = self.artifacts.resource.as_mut() else { return };
+                            let Some($m) = self.artifacts.resource.as_mut() else {
+                                return;
+                            };
                             let r = {
                                 let _busy = self.stats.busy($label);
                                 $e
@@ -283,7 +301,9 @@ impl Runner {
                             if self.disabled() {
                                 return;
                             }
-                            let Some($m) = self.artifacts.fts.as_mut() else { return };
+                            let Some($m) = self.artifacts.fts.as_mut() else {
+                                return;
+                            };
                             let r = {
                                 let _busy = self.stats.busy($label);
                                 $e

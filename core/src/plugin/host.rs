@@ -15,8 +15,8 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use crossbeam_channel::Sender;
 use weir_plugin_api::{
-    guid, ApiError, FlowHandle, Guid, HostApi, LogLevel, NewAlert, NewCounterGroup,
-    NewFtsDocument, NewResource, Timestamp,
+    guid, ApiError, FlowHandle, Guid, HostApi, LogLevel, NewAlert, NewCounterGroup, NewFtsDocument,
+    NewResource, Timestamp,
 };
 
 use super::counter_host::{CounterFeedback, CounterRegistry};
@@ -116,7 +116,10 @@ impl Feedback {
     /// the alert writer sees its channel close.
     pub fn close(&self) {
         self.alerts.lock().unwrap_or_else(|e| e.into_inner()).take();
-        self.artifacts.lock().unwrap_or_else(|e| e.into_inner()).take();
+        self.artifacts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
         self.tags.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
 }
@@ -349,7 +352,8 @@ impl HostApi for InstanceHost {
         if groups.name(GroupKind::Resource, &r.group).is_none() {
             return self.refuse(ApiError::UnknownResourceGroup);
         }
-        if r.uri.is_empty() || r.uri.len() > MAX_RESOURCE_URI || r.label.len() > MAX_RESOURCE_LABEL {
+        if r.uri.is_empty() || r.uri.len() > MAX_RESOURCE_URI || r.label.len() > MAX_RESOURCE_LABEL
+        {
             return self.refuse(ApiError::InvalidArgument);
         }
         self.send_artifact(Artifact::Resource(Resource {
@@ -392,17 +396,35 @@ impl HostApi for InstanceHost {
         }))
     }
 
-    fn register_resource_group(&self, guid: Guid, name: &str, description: &str) -> Result<(), ApiError> {
+    fn register_resource_group(
+        &self,
+        guid: Guid,
+        name: &str,
+        description: &str,
+    ) -> Result<(), ApiError> {
         let _ = description;
-        match self.shared.artifact_groups.register(GroupKind::Resource, guid, name) {
+        match self
+            .shared
+            .artifact_groups
+            .register(GroupKind::Resource, guid, name)
+        {
             Ok(()) => Ok(()),
             Err(e) => self.refuse(e),
         }
     }
 
-    fn register_fts_group(&self, guid: Guid, name: &str, description: &str) -> Result<(), ApiError> {
+    fn register_fts_group(
+        &self,
+        guid: Guid,
+        name: &str,
+        description: &str,
+    ) -> Result<(), ApiError> {
         let _ = description;
-        match self.shared.artifact_groups.register(GroupKind::Fts, guid, name) {
+        match self
+            .shared
+            .artifact_groups
+            .register(GroupKind::Fts, guid, name)
+        {
             Ok(()) => Ok(()),
             Err(e) => self.refuse(e),
         }

@@ -241,8 +241,10 @@ impl RunningInstance {
             .as_mut()
             .map(FtsMonitorObject::subscription)
             .transpose()?;
-        let events = |s: &Option<ArtifactSubscription>| s.as_ref().map_or(ArtifactEvents(0), |s| s.events);
-        let artifacts = ArtifactMonitors::new(resource, events(&resource_sub), fts, events(&fts_sub));
+        let events =
+            |s: &Option<ArtifactSubscription>| s.as_ref().map_or(ArtifactEvents(0), |s| s.events);
+        let artifacts =
+            ArtifactMonitors::new(resource, events(&resource_sub), fts, events(&fts_sub));
         let (tx, rx) = bounded(queue_depth.max(1));
         let stats = Arc::new(InstanceStats::default());
         let runner = Runner {

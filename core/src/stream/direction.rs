@@ -25,7 +25,7 @@ const NO_FIN: u64 = u64::MAX;
 
 /// One direction of a TCP connection being reassembled.
 ///
-/// Idle, it is 56 bytes and owns no heap memory (the held-segment tree does
+/// Idle, it is 64 bytes and owns no heap memory (the held-segment tree does
 /// not allocate while empty), so every TCP flow entry can carry two. Held
 /// segments cost their payload plus [`SEGMENT_OVERHEAD`] each, bounded by
 /// [`StreamConfig::max_held_per_direction`] and the [`MemoryBudget`].
@@ -54,6 +54,11 @@ pub struct Direction {
     state: State,
     /// The depth was reached: nothing more is delivered or held.
     depth_reached: bool,
+    /// While idle: the furthest sequence number the peer acknowledged.
+    /// A midstream pickup starts there, not at its first segment, so that
+    /// the bytes before it that the capture missed are a gap, not nothing
+    /// (a parser then knows it came in mid-message).
+    idle_ack: Option<u32>,
 }
 
 impl Default for Direction {
@@ -73,6 +78,7 @@ impl Direction {
             base: 0,
             state: State::Idle,
             depth_reached: false,
+            idle_ack: None,
         }
     }
 
@@ -147,12 +153,24 @@ impl Direction {
                 stats.syn_starts += 1;
             } else if !payload.is_empty() {
                 stats.midstream_starts += 1;
+                // The peer already acknowledged bytes up to `a`: everything
+                // from there to this segment was sent and not captured.
+                if let Some(a) = self.idle_ack {
+                    let behind = data_seq.wrapping_sub(a) as i32;
+                    if behind > 0 && behind.unsigned_abs() <= MAX_DISTANCE {
+                        stats.midstream_gap_starts += 1;
+                        self.base = a;
+                        self.state = State::Open;
+                    }
+                }
             } else {
                 // A pure ACK or a lone FIN: nothing to anchor offset 0 to.
                 return;
             }
-            self.base = data_seq;
-            self.state = State::Open;
+            if self.state == State::Idle {
+                self.base = data_seq;
+                self.state = State::Open;
+            }
         }
         if payload.is_empty() && !fin {
             return;
@@ -277,6 +295,15 @@ impl Direction {
         stats: &mut StreamStats,
         sink: &mut dyn FnMut(Chunk<'_>),
     ) {
+        if self.state == State::Idle {
+            let further = self
+                .idle_ack
+                .is_none_or(|a| (ack.wrapping_sub(a) as i32) > 0);
+            if further {
+                self.idle_ack = Some(ack);
+            }
+            return;
+        }
         if self.state != State::Open || self.depth_reached {
             return;
         }

@@ -27,6 +27,9 @@ pub struct StreamStats {
     /// Directions picked up midstream: no SYN seen, the stream starts at
     /// the first segment carrying data.
     pub midstream_starts: u64,
+    /// Of those, directions that start where the peer's ACK said, before
+    /// their first captured segment: the missed bytes are a gap.
+    pub midstream_gap_starts: u64,
     /// Data bytes delivered to the sink.
     pub delivered_bytes: u64,
     /// Gaps delivered (holes declared lost by an ACK past them, a flush, or
@@ -91,6 +94,7 @@ impl StreamStats {
             payload_bytes,
             syn_starts,
             midstream_starts,
+            midstream_gap_starts,
             delivered_bytes,
             gaps,
             gap_bytes,
@@ -117,6 +121,7 @@ impl StreamStats {
         self.payload_bytes += payload_bytes;
         self.syn_starts += syn_starts;
         self.midstream_starts += midstream_starts;
+        self.midstream_gap_starts += midstream_gap_starts;
         self.delivered_bytes += delivered_bytes;
         self.gaps += gaps;
         self.gap_bytes += gap_bytes;
@@ -179,6 +184,6 @@ mod tests {
         let json = serde_json::to_value(a).unwrap();
         assert_eq!(json["overlap_conflict_bytes"], 2);
         assert_eq!(json["segments"], 4);
-        assert_eq!(json.as_object().unwrap().len(), 24);
+        assert_eq!(json.as_object().unwrap().len(), 25);
     }
 }

@@ -292,7 +292,7 @@ pub fn looks_like_response(first: &[u8]) -> Detection {
 
 /// Counters of one session (or, summed with [`HttpStats::add`], of many).
 /// All counts are events or bytes as named.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct HttpStats {
     /// Request header blocks parsed.
