@@ -579,6 +579,45 @@ fn connect_tunnel_stops_parsing() {
 }
 
 #[test]
+fn upgrade_101_switches_both_sides_off() {
+    let mut r = Run::new();
+    r.c(
+        ts(1, 0),
+        b"GET /chat HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
+    );
+    r.srv(
+        ts(2, 0),
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81\x05hello",
+    );
+    r.c(ts(3, 0), b"\x81\x85masked GET / HTTP/1.1\r\n\r\n");
+    assert_eq!(r.requests().len(), 1);
+    let p = r.responses();
+    assert_eq!(
+        (p.len(), p[0].status, p[0].interim, p[0].transaction),
+        (1, 101, false, Some(0))
+    );
+    assert_eq!(r.s.stats().tunnel_bytes, 7 + 27);
+    assert_eq!(r.s.stats().bad_request_line, 0);
+}
+
+#[test]
+fn pending_queue_is_bounded() {
+    let mut r = Run::with(HttpConfig {
+        max_pending: 2,
+        ..HttpConfig::default()
+    });
+    r.c(
+        ts(1, 0),
+        b"GET /0 HTTP/1.1\r\n\r\nGET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\n",
+    );
+    assert_eq!(r.s.pending_requests(), 2);
+    assert!(r.ev.contains(&HttpEvent::Unanswered { transaction: 0 }));
+    r.srv(ts(2, 0), b"HTTP/1.1 204 No Content\r\n\r\n");
+    assert_eq!(r.responses()[0].transaction, Some(1));
+    assert_eq!(r.s.stats().pending_overflow, 1);
+}
+
+#[test]
 fn unanswered_requests_at_end_and_hashing_off() {
     let mut r = Run::with(HttpConfig {
         hash_bodies: false,
