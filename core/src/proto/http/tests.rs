@@ -929,6 +929,49 @@ proptest! {
     }
 }
 
+/// Feeds each exchange's request, then its response (each cut at `cuts`,
+/// cycled), so both sides alternate as on a real connection.
+fn feed_alternating(conv: &[GenExchange], cuts: &[usize]) -> Vec<HttpEvent> {
+    let mut sess = HttpSession::new(HttpConfig::default());
+    let mut ev = Vec::new();
+    let t = ts(100, 0);
+    let mut k = 0;
+    for x in conv {
+        let (c, s, _) = render(std::slice::from_ref(x));
+        for (side, mut bytes) in [(Side::Client, &c[..]), (Side::Server, &s[..])] {
+            while !bytes.is_empty() {
+                let n = cuts
+                    .get(k % cuts.len().max(1))
+                    .map_or(bytes.len(), |&n| n.clamp(1, bytes.len()));
+                k += 1;
+                sess.data(side, t, &bytes[..n], &mut ev);
+                bytes = &bytes[n..];
+            }
+        }
+    }
+    sess.end(Side::Client, t, &mut ev);
+    sess.end(Side::Server, t, &mut ev);
+    ev
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// With the sides alternating (request, response, request...), random
+    /// piece sizes give the same events as whole messages.
+    #[test]
+    fn split_invariance_alternating_sides(
+        conv in proptest::collection::vec(gen_exchange(), 1..5),
+        cuts in proptest::collection::vec(1usize..64, 1..16),
+    ) {
+        let whole = feed_alternating(&conv, &[]);
+        let split = feed_alternating(&conv, &cuts);
+        prop_assert_eq!(&whole, &split);
+        let responses = whole.iter().filter(|e| matches!(e, HttpEvent::Response(r) if !r.interim)).count();
+        prop_assert_eq!(responses, conv.len());
+    }
+}
+
 /// One step of a hostile feed.
 #[derive(Debug, Clone)]
 enum Op {
