@@ -18,7 +18,23 @@
 //! `header_block`), the inflater's fixed output buffer ([`decode::OUT_BUF`]
 //! bytes, compressed bodies only) and a few bytes of gzip/zlib header state.
 //! Bodies are hashed straight from the borrowed slices (identity) or from the
-//! inflater's buffer, and never stored.
+//! inflater's buffer, and never stored. Events own their strings (copied out
+//! of the header block), and each request waiting for its response keeps
+//! its method and the last segment of its path.
+//!
+//! **Pairing.** A response answers the oldest request still waiting (HTTP/1.1
+//! pipelining is in order), so requests must be fed before the responses
+//! that answer them, as capture order gives. A response whose request was
+//! never seen (capture started mid-connection) is unmatched; a response
+//! missing from the capture without a gap makes later responses pair one
+//! request early, which no FIFO rule can detect.
+//!
+//! **Resynchronisation.** After a parse error or a gap that leaves a side
+//! without a known message boundary, that side is *lost*: its bytes are
+//! skipped (counted) until a data call that starts with a message start (a
+//! known method and a space from the client, `HTTP/1.` from the server).
+//! This is the one behaviour that depends on where data calls begin; for
+//! well-formed streams the events do not depend on the split at all.
 //!
 //! **Bounds.** Per side: one header buffer of at most `max_header_bytes`; per
 //! session: at most [`HttpConfig::max_pending`] requests awaiting a response.
@@ -77,7 +93,8 @@ pub struct HttpConfig {
     /// Most requests awaiting a response per session (pipelining depth). A
     /// request beyond it pushes out the oldest, which is then reported as
     /// [`HttpEvent::Unanswered`] and counted in
-    /// [`HttpStats::pending_overflow`]. Default 256.
+    /// [`HttpStats::pending_overflow`]. With 0 no request is kept and every
+    /// response is unmatched. Default 256.
     pub max_pending: usize,
 }
 

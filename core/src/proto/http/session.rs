@@ -195,10 +195,13 @@ impl HttpSession {
         &self.stats
     }
 
-    /// Bytes held in header buffers right now (at most `max_header_bytes`
-    /// per side).
-    pub fn buffered_bytes(&self) -> usize {
-        self.client.hdr.len() + self.server.hdr.len()
+    /// Memory held by the header buffer of `side`, in bytes (its capacity,
+    /// never more than `max_header_bytes`).
+    pub fn buffered_bytes(&self, side: Side) -> usize {
+        match side {
+            Side::Client => self.client.hdr.capacity(),
+            Side::Server => self.server.hdr.capacity(),
+        }
     }
 
     /// Requests awaiting a response (at most `max_pending`).
@@ -274,6 +277,7 @@ impl HttpSession {
                     let half = self.half(side);
                     let old = half.hdr.len();
                     let take = cap.saturating_sub(old).min(input.len());
+                    grow_within(&mut half.hdr, take, cap);
                     half.hdr
                         .extend_from_slice(input.get(..take).unwrap_or_default());
                     if !plausible_start(side, &half.hdr) {
@@ -693,6 +697,18 @@ impl HttpSession {
             incomplete_reason: reason,
         }));
     }
+}
+
+/// Makes room for `more` bytes in `buf` without its capacity passing `cap`
+/// (when `len + more <= cap`): doubling, as `Vec` does, but clamped, so the
+/// header buffer's memory is bounded by the configured cap, not twice it.
+fn grow_within(buf: &mut Vec<u8>, more: usize, cap: usize) {
+    let need = buf.len().saturating_add(more);
+    if need <= buf.capacity() {
+        return;
+    }
+    let target = need.max(buf.capacity().saturating_mul(2).max(256).min(cap));
+    buf.reserve_exact(target - buf.len());
 }
 
 /// Longest method token accepted before its space, in bytes.

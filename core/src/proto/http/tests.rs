@@ -514,7 +514,7 @@ fn huge_header_block_skipped_then_resync() {
     big.extend_from_slice(b"\r\n\r\n");
     for piece in big.chunks(7) {
         r.c(ts(1, 0), piece);
-        assert!(r.s.buffered_bytes() <= 100);
+        assert!(r.s.buffered_bytes(Side::Client) <= 100);
     }
     assert_eq!(r.s.stats().header_too_large, 1);
     r.c(ts(1, 0), b"GET /small HTTP/1.1\r\n\r\n");
@@ -576,6 +576,45 @@ fn connect_tunnel_stops_parsing() {
     assert_eq!(r.responses().len(), 1);
     assert!(r.bodies().is_empty());
     assert!(r.s.stats().tunnel_bytes > 0);
+}
+
+#[test]
+fn upgrade_101_switches_both_sides_off() {
+    let mut r = Run::new();
+    r.c(
+        ts(1, 0),
+        b"GET /chat HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
+    );
+    r.srv(
+        ts(2, 0),
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81\x05hello",
+    );
+    r.c(ts(3, 0), b"\x81\x85masked GET / HTTP/1.1\r\n\r\n");
+    assert_eq!(r.requests().len(), 1);
+    let p = r.responses();
+    assert_eq!(
+        (p.len(), p[0].status, p[0].interim, p[0].transaction),
+        (1, 101, false, Some(0))
+    );
+    assert_eq!(r.s.stats().tunnel_bytes, 7 + 27);
+    assert_eq!(r.s.stats().bad_request_line, 0);
+}
+
+#[test]
+fn pending_queue_is_bounded() {
+    let mut r = Run::with(HttpConfig {
+        max_pending: 2,
+        ..HttpConfig::default()
+    });
+    r.c(
+        ts(1, 0),
+        b"GET /0 HTTP/1.1\r\n\r\nGET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\n",
+    );
+    assert_eq!(r.s.pending_requests(), 2);
+    assert!(r.ev.contains(&HttpEvent::Unanswered { transaction: 0 }));
+    r.srv(ts(2, 0), b"HTTP/1.1 204 No Content\r\n\r\n");
+    assert_eq!(r.responses()[0].transaction, Some(1));
+    assert_eq!(r.s.stats().pending_overflow, 1);
 }
 
 #[test]
@@ -890,6 +929,49 @@ proptest! {
     }
 }
 
+/// Feeds each exchange's request, then its response (each cut at `cuts`,
+/// cycled), so both sides alternate as on a real connection.
+fn feed_alternating(conv: &[GenExchange], cuts: &[usize]) -> Vec<HttpEvent> {
+    let mut sess = HttpSession::new(HttpConfig::default());
+    let mut ev = Vec::new();
+    let t = ts(100, 0);
+    let mut k = 0;
+    for x in conv {
+        let (c, s, _) = render(std::slice::from_ref(x));
+        for (side, mut bytes) in [(Side::Client, &c[..]), (Side::Server, &s[..])] {
+            while !bytes.is_empty() {
+                let n = cuts
+                    .get(k % cuts.len().max(1))
+                    .map_or(bytes.len(), |&n| n.clamp(1, bytes.len()));
+                k += 1;
+                sess.data(side, t, &bytes[..n], &mut ev);
+                bytes = &bytes[n..];
+            }
+        }
+    }
+    sess.end(Side::Client, t, &mut ev);
+    sess.end(Side::Server, t, &mut ev);
+    ev
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// With the sides alternating (request, response, request...), random
+    /// piece sizes give the same events as whole messages.
+    #[test]
+    fn split_invariance_alternating_sides(
+        conv in proptest::collection::vec(gen_exchange(), 1..5),
+        cuts in proptest::collection::vec(1usize..64, 1..16),
+    ) {
+        let whole = feed_alternating(&conv, &[]);
+        let split = feed_alternating(&conv, &cuts);
+        prop_assert_eq!(&whole, &split);
+        let responses = whole.iter().filter(|e| matches!(e, HttpEvent::Response(r) if !r.interim)).count();
+        prop_assert_eq!(responses, conv.len());
+    }
+}
+
 /// One step of a hostile feed.
 #[derive(Debug, Clone)]
 enum Op {
@@ -922,7 +1004,8 @@ fn run_ops(ops: &[Op], cap: usize) {
             Op::Gap(c, n) => s.gap(side_of(*c), *n, &mut ev),
             Op::End(c) => s.end(side_of(*c), t, &mut ev),
         }
-        assert!(s.buffered_bytes() <= 2 * cap);
+        assert!(s.buffered_bytes(Side::Client) <= cap);
+        assert!(s.buffered_bytes(Side::Server) <= cap);
         assert!(s.pending_requests() <= 8);
     }
     s.end(Side::Client, ts(u64::MAX, 999_999), &mut ev);
@@ -1023,25 +1106,20 @@ const PCAPS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/pcaps");
 /// The payload of TCP stream `stream` of `pcap`, one item per segment in
 /// capture order, from `tshark -q -z follow,tcp,raw,N` (lines for node 1,
 /// the server, are indented with a tab).
-fn follow(pcap: &str, stream: u32) -> Vec<(Side, Vec<u8>)> {
+fn follow(pcap: &str, stream: u32) -> Vec<Seg> {
     let path = format!("{PCAPS}/{pcap}");
     assert!(
         std::path::Path::new(&path).exists(),
         "missing capture {path}"
     );
-    let out = std::process::Command::new("tshark")
-        .args([
-            "-n",
-            "-r",
-            &path,
-            "-q",
-            "-z",
-            &format!("follow,tcp,raw,{stream}"),
-        ])
-        .output()
-        .expect("tshark must be installed");
-    assert!(out.status.success(), "tshark failed on {path}");
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = tshark(&[
+        "-n",
+        "-r",
+        &path,
+        "-q",
+        "-z",
+        &format!("follow,tcp,raw,{stream}"),
+    ]);
     let mut segs = Vec::new();
     for line in text.lines() {
         let (side, hex) = match line.strip_prefix('\t') {
@@ -1051,14 +1129,156 @@ fn follow(pcap: &str, stream: u32) -> Vec<(Side, Vec<u8>)> {
         if hex.is_empty() || !hex.bytes().all(|b| b.is_ascii_hexdigit()) || hex.len() % 2 != 0 {
             continue;
         }
-        let bytes: Vec<u8> = (0..hex.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-            .collect();
-        segs.push((side, bytes));
+        segs.push(Seg::Data(side, unhex(hex)));
     }
     assert!(!segs.is_empty(), "no payload in stream {stream} of {pcap}");
     segs
+}
+
+/// One step of a replayed stream.
+enum Seg {
+    Data(Side, Vec<u8>),
+    Gap(Side, u64),
+}
+
+/// Runs tshark; a capture cut short in the middle of a packet
+/// (truncated-http-mime) still gives its output.
+fn tshark(args: &[&str]) -> String {
+    let out = std::process::Command::new("tshark")
+        .args(args)
+        .output()
+        .expect("tshark must be installed");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() || stderr.contains("cut short"),
+        "tshark {args:?} failed: {stderr}"
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn unhex(hex: &str) -> Vec<u8> {
+    (0..hex.len() / 2)
+        .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+        .collect()
+}
+
+/// The segments of TCP stream `stream` of `pcap` with their relative
+/// sequence numbers, put in order the simplest way: a segment past the next
+/// expected byte reports a gap first (segments missing from the capture), a
+/// retransmission is trimmed to its new bytes. Client = the side that sent
+/// the first packet.
+fn segments(pcap: &str, stream: u32) -> Vec<Seg> {
+    let path = format!("{PCAPS}/{pcap}");
+    assert!(
+        std::path::Path::new(&path).exists(),
+        "missing capture {path}"
+    );
+    let lines = stream_lines(&path);
+    let text = lines.get(&stream).map(|v| v.join("\n")).unwrap_or_default();
+    let mut client_port = None;
+    let mut next = [None::<u64>; 2];
+    // Segments ahead of the next expected byte, per side, by sequence number.
+    let mut held: [std::collections::BTreeMap<u64, Vec<u8>>; 2] = Default::default();
+    let mut segs = Vec::new();
+    // Delivers what is contiguous; with `force`, skips the hole before the
+    // first held segment (reported as a gap).
+    let drain = |k: usize,
+                 force: bool,
+                 next: &mut [Option<u64>; 2],
+                 held: &mut [std::collections::BTreeMap<u64, Vec<u8>>; 2],
+                 segs: &mut Vec<Seg>| {
+        let side = if k == 0 { Side::Client } else { Side::Server };
+        let mut force = force;
+        while let Some((&seq, _)) = held[k].first_key_value() {
+            let expected = next[k].unwrap_or(seq);
+            if seq > expected {
+                if !force {
+                    break;
+                }
+                segs.push(Seg::Gap(side, seq - expected));
+                force = false;
+                next[k] = Some(seq);
+                continue;
+            }
+            let payload = held[k].remove(&seq).unwrap();
+            let end = seq + payload.len() as u64;
+            if end > expected {
+                segs.push(Seg::Data(
+                    side,
+                    payload[(expected - seq) as usize..].to_vec(),
+                ));
+                next[k] = Some(end);
+            }
+        }
+    };
+    for line in text.lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        let (Some(port), Some(seq), Some(len)) = (f.first(), f.get(1), f.get(2)) else {
+            continue;
+        };
+        let client = *client_port.get_or_insert(port.to_string()) == *port;
+        let k = if client { 0 } else { 1 };
+        let (seq, len): (u64, u64) = (seq.parse().unwrap(), len.parse().unwrap());
+        let payload = unhex(f.get(3).copied().unwrap_or(""));
+        if len == 0 || payload.is_empty() {
+            continue;
+        }
+        next[k].get_or_insert(seq);
+        held[k].entry(seq).or_insert(payload);
+        // A hole still open after 16 later segments is a capture loss.
+        let force = held[k].len() > 16;
+        drain(k, force, &mut next, &mut held, &mut segs);
+    }
+    for k in 0..2 {
+        while !held[k].is_empty() {
+            drain(k, true, &mut next, &mut held, &mut segs);
+        }
+    }
+    segs
+}
+
+/// The TCP segments of every stream of a capture, from one tshark run per
+/// capture (cached): stream → lines of `srcport TAB seq TAB len TAB payload`.
+fn stream_lines(path: &str) -> std::sync::Arc<std::collections::HashMap<u32, Vec<String>>> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    type Cache = Mutex<HashMap<String, Arc<HashMap<u32, Vec<String>>>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let cache = CACHE.get_or_init(Cache::default);
+    let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(hit) = cache.get(path) {
+        return hit.clone();
+    }
+    let text = tshark(&[
+        "-n",
+        "-r",
+        path,
+        "-Y",
+        "tcp",
+        "-T",
+        "fields",
+        "-e",
+        "tcp.stream",
+        "-e",
+        "tcp.srcport",
+        "-e",
+        "tcp.seq",
+        "-e",
+        "tcp.len",
+        "-e",
+        "tcp.payload",
+    ]);
+    let mut map: HashMap<u32, Vec<String>> = HashMap::new();
+    for line in text.lines() {
+        if let Some((stream, rest)) = line.split_once('\t') {
+            if let Ok(stream) = stream.parse() {
+                map.entry(stream).or_default().push(rest.to_owned());
+            }
+        }
+    }
+    let map = Arc::new(map);
+    cache.insert(path.to_owned(), map.clone());
+    map
 }
 
 /// Rows of an oracle TSV as column-name → value maps.
@@ -1086,17 +1306,17 @@ fn oracle(capture: &str, file: &str) -> Vec<std::collections::HashMap<String, St
 /// Feeds the streams and checks every `http.tsv` row of them: request and
 /// response bodies must have the oracle's length and hashes, and a row with
 /// no body must have no body event. Returns the number of bodies checked.
-fn check_capture(capture: &str, streams: &[u32]) -> usize {
+fn check_capture(capture: &str, streams: &[u32], extract: fn(&str, u32) -> Vec<Seg>) -> usize {
     let rows = oracle(capture, "http.tsv");
     let mut checked = 0;
     for &stream in streams {
         let mut s = HttpSession::new(HttpConfig::default());
         let mut ev = Vec::new();
-        for (i, (side, bytes)) in follow(&format!("{capture}.pcap"), stream)
-            .iter()
-            .enumerate()
-        {
-            s.data(*side, ts(i as u64, 0), bytes, &mut ev);
+        for (i, seg) in extract(&pcap_name(capture), stream).iter().enumerate() {
+            match seg {
+                Seg::Data(side, bytes) => s.data(*side, ts(i as u64, 0), bytes, &mut ev),
+                Seg::Gap(side, n) => s.gap(*side, *n, &mut ev),
+            }
         }
         s.end(Side::Client, ts(u64::MAX / 2_000_000, 0), &mut ev);
         s.end(Side::Server, ts(u64::MAX / 2_000_000, 0), &mut ev);
@@ -1123,12 +1343,33 @@ fn check_capture(capture: &str, streams: &[u32]) -> usize {
         );
         for row in mine {
             let uri = &row["uri"];
+            if uri.is_empty() {
+                // A response whose request is not in the capture: its body
+                // must be among the unmatched ones.
+                if !matches!(row["body_len"].as_str(), "" | "0") {
+                    let md5 = &row["body_md5"];
+                    assert!(
+                        ev.iter().any(
+                            |e| matches!(e, HttpEvent::Body(b) if b.transaction.is_none()
+                            && b.md5.is_some_and(|m| digest::hex(&m) == *md5))
+                        ),
+                        "{capture}/{stream}: unmatched response body {md5} not seen"
+                    );
+                    checked += 1;
+                }
+                continue;
+            }
             let at = requests
                 .iter()
                 .position(|(_, t)| t == uri)
                 .unwrap_or_else(|| panic!("{capture}/{stream}: request {uri} not seen"));
             let (txn, _) = requests.remove(at);
             for (side, prefix) in [(Side::Client, "req_body"), (Side::Server, "body")] {
+                if side == Side::Server && row["resp_frame"].is_empty() {
+                    // tshark paired no response (segments missing from the
+                    // capture): nothing to compare.
+                    continue;
+                }
                 let len = &row[&format!("{prefix}_len")];
                 let got = body(side, txn);
                 if len.is_empty() || len == "0" {
@@ -1159,22 +1400,74 @@ fn check_capture(capture: &str, streams: &[u32]) -> usize {
 
 #[test]
 fn oracle_http_zip_download() {
-    assert_eq!(check_capture("http-zip-download", &[0]), 1);
+    assert_eq!(check_capture("http-zip-download", &[0], follow), 1);
 }
 
 #[test]
 fn oracle_vlan_qinq_http() {
-    assert_eq!(check_capture("vlan-qinq-http", &[0]), 1);
+    assert_eq!(check_capture("vlan-qinq-http", &[0], follow), 1);
 }
 
 #[test]
 fn oracle_http_bro_org() {
-    assert!(check_capture("http-bro-org", &[0, 1, 4, 5]) >= 10);
+    assert!(check_capture("http-bro-org", &[0, 1, 4, 5], follow) >= 10);
 }
 
 /// gzip and chunked bodies (http-bro-org has none): the decoded hashes of
 /// web-browse-2013 streams with `Content-Encoding: gzip`, chunked or both.
 #[test]
 fn oracle_web_browse_gzip_and_chunked() {
-    assert!(check_capture("web-browse-2013", &[7, 10, 31, 34, 58]) >= 5);
+    assert!(check_capture("web-browse-2013", &[7, 10, 31, 34, 58], follow) >= 5);
+}
+
+/// The capture file of an oracle directory (`.pcap` or `.pcapng`).
+fn pcap_name(capture: &str) -> String {
+    let ng = format!("{capture}.pcapng");
+    if std::path::Path::new(&format!("{PCAPS}/{ng}")).exists() {
+        ng
+    } else {
+        format!("{capture}.pcap")
+    }
+}
+
+/// Every stream of `capture` that has an `http.tsv` row, except `skip`.
+fn oracle_streams(capture: &str, skip: &[u32]) -> Vec<u32> {
+    let mut streams: Vec<u32> = oracle(capture, "http.tsv")
+        .iter()
+        .filter_map(|r| r["tcp_stream"].parse().ok())
+        .filter(|s| !skip.contains(s))
+        .collect();
+    streams.sort_unstable();
+    streams.dedup();
+    streams
+}
+
+/// Every HTTP stream of the captures with HTTP, replayed with the segments'
+/// sequence numbers (lost segments become gaps), against the oracle.
+#[test]
+fn oracle_every_stream_gap_aware() {
+    for (capture, min_bodies) in [
+        ("http-zip-download", 1),
+        ("vlan-qinq-http", 1),
+        ("http-bro-org", 30),
+        ("web-browse-2013", 335),
+        ("alexa-app-mixed", 18),
+        ("truncated-http-mime", 10),
+        ("sll-cooked-mixed", 1),
+    ] {
+        let n = check_capture(capture, &oracle_streams(capture, &[]), segments);
+        assert!(n >= min_bodies, "{capture}: {n} bodies checked");
+    }
+}
+
+/// home-lan-mixed, except four streams where FIFO pairing cannot agree with
+/// tshark: in 51, 60 and 61 the first request's response is absent from the
+/// capture altogether (no gap on the server side: the server's first bytes
+/// answer the second request), so every later response is paired one
+/// request early; in 38 the POST body has a Content-Encoding weir does not
+/// decode (`rc4,gzip`: hashed as sent, incomplete) where tshark reports no body.
+#[test]
+fn oracle_home_lan_mixed() {
+    let streams = oracle_streams("home-lan-mixed", &[38, 51, 60, 61]);
+    assert!(check_capture("home-lan-mixed", &streams, segments) >= 99);
 }
