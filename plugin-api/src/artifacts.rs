@@ -201,6 +201,12 @@ pub struct FileHashFields<'a> {
     pub content_encoding: RStr<'a>,
     /// The request's method, host and target (`GET example.com /a.zip`).
     pub url: RStr<'a>,
+    /// Why the body is not complete (`gap`, `cut by close`, ...); empty
+    /// when it is.
+    pub incomplete_reason: RStr<'a>,
+    /// Where the body was written with `--extract-files`, relative to that
+    /// directory; empty when it was not.
+    pub extracted: RStr<'a>,
 }
 
 // SAFETY: repr(C), the first field is an ExtHeader, frozen once published.

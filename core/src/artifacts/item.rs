@@ -239,6 +239,8 @@ impl Resource {
                     content_type: h.content_type.as_str().into(),
                     content_encoding: h.content_encoding.as_str().into(),
                     url: h.url.as_str().into(),
+                    incomplete_reason: h.incomplete_reason.unwrap_or("").into(),
+                    extracted: h.extracted.as_deref().unwrap_or("").into(),
                 };
                 record.ext = Extensions::single(&block);
                 f(&record)
