@@ -269,6 +269,12 @@ const METHODS: &[&[u8]] = &[
     b"REBIND",
     b"ACL",
     b"MKCALENDAR",
+    // UPnP's GENA (event subscriptions over HTTP/1.1, as tshark reads them).
+    b"SUBSCRIBE",
+    b"UNSUBSCRIBE",
+    b"NOTIFY",
+    // Cache invalidation (Varnish, Squid).
+    b"PURGE",
 ];
 
 /// Whether `first` (the first bytes of a stream) starts like an HTTP/1.x
@@ -364,6 +370,10 @@ pub struct HttpStats {
     pub tunnel_bytes: u64,
     /// Bytes received after the side ended, ignored.
     pub bytes_after_end: u64,
+    /// Responses lost in a gap or unreadable bytes of the server side while
+    /// a request waited for one: that request is reported unanswered, so
+    /// the next response is paired with the request it answers.
+    pub lost_responses: u64,
 }
 
 impl HttpStats {
@@ -396,6 +406,7 @@ impl HttpStats {
             skipped_bytes,
             tunnel_bytes,
             bytes_after_end,
+            lost_responses,
         } = other;
         let pairs = [
             (&mut self.requests, requests),
@@ -424,6 +435,7 @@ impl HttpStats {
             (&mut self.skipped_bytes, skipped_bytes),
             (&mut self.tunnel_bytes, tunnel_bytes),
             (&mut self.bytes_after_end, bytes_after_end),
+            (&mut self.lost_responses, lost_responses),
         ];
         for (mine, theirs) in pairs {
             *mine = mine.saturating_add(*theirs);

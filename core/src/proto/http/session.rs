@@ -286,7 +286,10 @@ impl HttpSession {
                         half.hdr.clear();
                         match side {
                             Side::Client => self.stats.bad_request_line += 1,
-                            Side::Server => self.stats.bad_status_line += 1,
+                            Side::Server => {
+                                self.stats.bad_status_line += 1;
+                                self.response_lost(out);
+                            }
                         }
                         self.lose(side, input.len());
                         return;
@@ -333,6 +336,21 @@ impl HttpSession {
         }
     }
 
+    /// The server side lost its place between responses (a gap, or bytes
+    /// that start no status line): the response in what was lost answered
+    /// the oldest waiting request, which is reported unanswered. Without
+    /// this every later response would be paired one request early. Called
+    /// once per loss: a side already lost does not lose another response.
+    fn response_lost(&mut self, out: &mut Vec<HttpEvent>) {
+        if let Some(p) = self.pending.pop_front() {
+            self.stats.lost_responses += 1;
+            self.stats.unanswered_requests += 1;
+            out.push(HttpEvent::Unanswered {
+                transaction: p.transaction,
+            });
+        }
+    }
+
     /// Marks `side` lost and counts `skipped` bytes as skipped.
     fn lose(&mut self, side: Side, skipped: usize) {
         self.half(side).state = State::Lost;
@@ -354,10 +372,18 @@ impl HttpSession {
         self.stats.gap_bytes = self.stats.gap_bytes.saturating_add(len);
         let state = std::mem::replace(&mut self.half(side).state, State::Lost);
         match state {
-            State::Start | State::Lost => {}
+            State::Lost => {}
+            State::Start => {
+                if side == Side::Server {
+                    self.response_lost(out);
+                }
+            }
             State::Header => {
                 self.half(side).hdr.clear();
                 self.stats.header_truncated += 1;
+                if side == Side::Server {
+                    self.response_lost(out);
+                }
             }
             State::Tunnel | State::AwaitConnect | State::Ended => self.half(side).state = state,
             State::Body(mut body) => {

@@ -1471,3 +1471,36 @@ fn oracle_home_lan_mixed() {
     let streams = oracle_streams("home-lan-mixed", &[38, 51, 60, 61]);
     assert!(check_capture("home-lan-mixed", &streams, segments) >= 99);
 }
+
+/// A response lost whole (a gap between responses, or a capture that
+/// starts in the middle of one) answered the oldest waiting request: it is
+/// reported unanswered, and the next response pairs with the next request
+/// (tshark's pairing on home-lan-mixed streams 51, 60 and 61).
+#[test]
+fn a_response_lost_between_messages_consumes_its_request() {
+    for gap in [true, false] {
+        let mut r = Run::new();
+        r.c(ts(1, 0), b"GET /lost HTTP/1.1\r\n\r\n");
+        if gap {
+            r.s.gap(Side::Server, 5000, &mut r.ev);
+        } else {
+            r.srv(ts(2, 0), b"\x89PNG mid-body bytes of the lost response");
+        }
+        r.c(ts(3, 0), b"GET /next HTTP/1.1\r\n\r\n");
+        r.srv(ts(4, 0), b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        assert!(r
+            .ev
+            .iter()
+            .any(|e| matches!(e, HttpEvent::Unanswered { transaction: 0 })));
+        assert_eq!(r.responses()[0].transaction, Some(1));
+        assert_eq!(r.bodies()[0].transaction, Some(1));
+        assert_eq!(r.s.stats().lost_responses, 1);
+    }
+    // Lost while nothing waits: nothing to consume.
+    let mut r = Run::new();
+    r.s.gap(Side::Server, 10, &mut r.ev);
+    r.c(ts(3, 0), b"GET /a HTTP/1.1\r\n\r\n");
+    r.srv(ts(4, 0), b"HTTP/1.1 204 No Content\r\n\r\n");
+    assert_eq!(r.responses()[0].transaction, Some(0));
+    assert_eq!(r.s.stats().lost_responses, 0);
+}
