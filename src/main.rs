@@ -181,6 +181,16 @@ struct RunArgs {
     #[arg(long, value_name = "MIB", default_value_t = 0)]
     stream_depth: u64,
 
+    /// Write every complete HTTP body (decoded, as hashed) into DIR, named
+    /// by its SHA-256 (created if missing). Off by default.
+    #[arg(long, value_name = "DIR")]
+    extract_files: Option<PathBuf>,
+
+    /// Largest body `--extract-files` writes, bytes (default 64 MiB);
+    /// larger ones are skipped and counted.
+    #[arg(long, value_name = "BYTES", default_value_t = 64 << 20, value_parser = clap::value_parser!(u64).range(1..))]
+    extract_max_bytes: u64,
+
     /// Out-of-order TCP data held for reassembly, all flows together, MiB.
     #[arg(long, value_name = "MIB", default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=65536))]
     stream_memory: u64,
@@ -347,9 +357,23 @@ fn execute(args: &RunArgs, stop: Arc<AtomicBool>) -> anyhow::Result<RunSummary> 
         timeout_secs: args.reassembly_timeout,
         max_fragments: args.reassembly_max_fragments as usize,
     });
+    let extractor = match &args.extract_files {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| anyhow::anyhow!("--extract-files {}: {e}", dir.display()))?;
+            Some(std::sync::Arc::new(
+                weir_core::proto::http::extract::Extractor::new(
+                    dir.clone(),
+                    args.extract_max_bytes,
+                ),
+            ))
+        }
+        None => None,
+    };
     cfg.app = (!args.no_http).then(|| {
         let mut app = weir_core::app::AppConfig::default();
         app.http_cfg.hash_bodies = !args.no_file_hashes;
+        app.http_cfg.extract = extractor.clone();
         app.stream.depth = args.stream_depth.saturating_mul(1 << 20);
         app.memory_cap = (args.stream_memory as usize) << 20;
         app

@@ -283,7 +283,7 @@ impl HttpFlow {
                 content_type,
                 content_encoding: b.content_encoding.unwrap_or_default(),
                 url,
-                extracted: None,
+                extracted: b.extracted,
             }),
             origin: 0,
         }));

@@ -529,6 +529,11 @@ impl Engine {
             .collect();
         summary.tunnelled_packets = read.tunnelled;
         summary.artifacts = artifacts.stats.clone();
+        summary.extract = cfg
+            .app
+            .as_ref()
+            .and_then(|a| a.http_cfg.extract.as_ref())
+            .map(|x| x.stats());
         if cfg.app.is_some() {
             summary.tcp_reassembly = Some(cstats.app.stream);
             summary.http = Some(summary::HttpSummary {

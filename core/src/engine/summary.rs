@@ -149,6 +149,9 @@ pub struct RunSummary {
     pub tcp_reassembly: Option<crate::stream::StreamStats>,
     /// HTTP parsing: sessions found by content, and the parsers' counters.
     pub http: Option<HttpSummary>,
+    /// `--extract-files`: files written, bodies skipped by reason, errors
+    /// (`null` when off).
+    pub extract: Option<crate::proto::http::extract::ExtractStats>,
     /// Flows created.
     pub flows: u64,
     /// Flow records written to `flows.ndjson`.
@@ -274,6 +277,19 @@ impl RunSummary {
                     h.sessions, h.stats.requests, h.stats.responses, h.stats.bodies, h.stats.bodies_incomplete
                 );
             }
+        }
+        if let Some(x) = &self.extract {
+            let _ = writeln!(
+                s,
+                "extracted      {} files ({} bytes), {} duplicates, skipped {} too large and {} incomplete, {} errors{}",
+                x.files,
+                x.bytes,
+                x.duplicates,
+                x.skipped_too_large,
+                x.skipped_incomplete,
+                x.errors,
+                x.first_error.as_deref().map(|e| format!(" (first: {e})")).unwrap_or_default()
+            );
         }
         let a = &self.artifacts;
         let resources: u64 = a.resources.values().sum();

@@ -53,6 +53,7 @@
 
 pub mod decode;
 pub mod digest;
+pub mod extract;
 pub mod framing;
 mod session;
 pub mod wire;
@@ -96,6 +97,8 @@ pub struct HttpConfig {
     /// [`HttpStats::pending_overflow`]. With 0 no request is kept and every
     /// response is unmatched. Default 256.
     pub max_pending: usize,
+    /// Where bodies are written (`--extract-files`); `None`: nowhere.
+    pub extract: Option<std::sync::Arc<extract::Extractor>>,
 }
 
 impl Default for HttpConfig {
@@ -105,6 +108,7 @@ impl Default for HttpConfig {
             max_header_bytes: 64 * 1024,
             max_decoded: 256 * 1024 * 1024,
             max_pending: 256,
+            extract: None,
         }
     }
 }
@@ -220,6 +224,10 @@ pub struct HttpBody {
     /// `"cut by close"`, `"decode error"`, `"decoded size cap"`,
     /// `"unknown encoding, hashed as sent"`).
     pub incomplete_reason: Option<&'static str>,
+    /// The file the body was written to (`--extract-files`), relative to
+    /// the extraction directory: named by its SHA-256 (`body-N` with
+    /// hashing off). `None` when not extracted.
+    pub extracted: Option<String>,
 }
 
 /// Outcome of content detection on the first bytes of a stream.

@@ -13,6 +13,7 @@ use std::collections::VecDeque;
 
 use super::decode::{Coding, ContentDecoder, DecodeFailure};
 use super::digest::BodyDigest;
+use super::extract::{BodyFile, Extractor};
 use super::framing::{self, ChunkError, Dechunker, Framing, FramingError};
 use super::wire::{self, RequestLine, StatusLine};
 use super::{
@@ -20,6 +21,7 @@ use super::{
     HttpRequest, HttpResponse, HttpStats, Side,
 };
 use crate::source::Timestamp;
+use std::sync::Arc;
 
 /// A request waiting for its final response.
 #[derive(Debug, Clone)]
@@ -53,6 +55,9 @@ struct Sink {
     /// Set after a gap: the bytes no longer follow each other, so hashing
     /// stops (the hashes cover the bytes before the gap).
     broken: Option<&'static str>,
+    /// The body's file, with `--extract-files`.
+    file: Option<BodyFile>,
+    extractor: Option<Arc<Extractor>>,
 }
 
 impl Sink {
@@ -62,8 +67,21 @@ impl Sink {
         if self.broken.is_some() {
             return;
         }
-        if let (Some(decoder), Some(digest)) = (&mut self.decoder, &mut self.digest) {
-            decoder.feed(bytes, &mut |s| digest.update(s));
+        let file = self.file.as_mut().zip(self.extractor.as_deref());
+        match (&mut self.decoder, &mut self.digest) {
+            (Some(decoder), Some(digest)) => match file {
+                Some((f, x)) => decoder.feed(bytes, &mut |s| {
+                    digest.update(s);
+                    f.write(x, s);
+                }),
+                None => decoder.feed(bytes, &mut |s| digest.update(s)),
+            },
+            // Hashing off: the body is stored as sent.
+            _ => {
+                if let Some((f, x)) = file {
+                    f.write(x, bytes);
+                }
+            }
         }
     }
 }
@@ -640,6 +658,8 @@ impl HttpSession {
                 digest,
                 wire_len: 0,
                 broken: None,
+                file: self.cfg.extract.as_ref().map(|x| x.body()),
+                extractor: self.cfg.extract.clone(),
             },
             transaction,
             content_type,
@@ -672,13 +692,22 @@ impl HttpSession {
             digest,
             wire_len,
             broken,
+            mut file,
+            extractor,
         } = sink;
         let mut reason = broken.or(reason);
         let mut len = wire_len;
         let mut hashes = None;
         if let (Some(mut decoder), Some(mut digest)) = (decoder, digest) {
             let failure = if broken.is_none() {
-                decoder.finish(&mut |s| digest.update(s))
+                let file = file.as_mut().zip(extractor.as_deref());
+                match file {
+                    Some((f, x)) => decoder.finish(&mut |s| {
+                        digest.update(s);
+                        f.write(x, s);
+                    }),
+                    None => decoder.finish(&mut |s| digest.update(s)),
+                }
             } else {
                 decoder.failure()
             };
@@ -701,6 +730,10 @@ impl HttpSession {
         self.stats.body_wire_bytes = self.stats.body_wire_bytes.saturating_add(wire_len);
         self.stats.body_decoded_bytes = self.stats.body_decoded_bytes.saturating_add(len);
         let complete = reason.is_none();
+        let extracted = match (file, extractor.as_deref()) {
+            (Some(f), Some(x)) => f.finish(x, complete, hashes.map(|h| h.1)),
+            _ => None,
+        };
         if len == 0 && complete {
             return;
         }
@@ -721,6 +754,7 @@ impl HttpSession {
             file_name,
             complete,
             incomplete_reason: reason,
+            extracted,
         }));
     }
 }
