@@ -6,7 +6,9 @@
 //! ```
 //!
 //! Contents (documentation address ranges only): HTTP sessions over IPv4 and
-//! IPv6, one of them on VLAN 42; DNS lookups over UDP; one short SSH session
+//! IPv6, one of them on VLAN 42; a file download (gzip content-coded,
+//! chunked, with a `Content-Disposition` name: its MD5 and SHA-256 are of
+//! the decoded file); DNS lookups over UDP; one short SSH session
 //! that stops after the banners (a few hundred bytes: the `ssh_alerts` plugin
 //! flags it) and one longer SSH session that moves data (not flagged). The
 //! traffic spans three minutes, so a run shows several interval flushes.
@@ -37,6 +39,25 @@ fn http_response(len: usize) -> Vec<u8> {
         format!("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {len}\r\n\r\n")
             .into_bytes();
     r.extend_from_slice(&body);
+    r
+}
+
+/// A download of `name`: the file gzip-compressed, sent in 1000-byte chunks.
+fn http_download(name: &str, file: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(file).expect("in memory");
+    let coded = gz.finish().expect("in memory");
+    let mut r = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\nContent-Disposition: attachment; filename=\"{name}\"\r\n\r\n"
+    )
+    .into_bytes();
+    for chunk in coded.chunks(1000) {
+        r.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+        r.extend_from_slice(chunk);
+        r.extend_from_slice(b"\r\n");
+    }
+    r.extend_from_slice(b"0\r\n\r\n");
     r
 }
 
@@ -123,6 +144,18 @@ fn main() -> std::io::Result<()> {
         at(95, 0),
         b"GET /v6 HTTP/1.1\r\nHost: v6.example.com\r\n\r\n",
         &http_response(4_000),
+    ));
+
+    // A file download: 64 KiB of text, compressed and chunked on the wire.
+    let file: Vec<u8> = (0..64 * 1024u32)
+        .map(|i| b"weir demo file, line after line\n"[(i % 32) as usize])
+        .collect();
+    frames.extend(synth::tcp_session(
+        addr("192.0.2.10:40100"),
+        addr("203.0.113.10:80"),
+        at(100, 0),
+        b"GET /files/report.txt HTTP/1.1\r\nHost: www.example.com\r\nUser-Agent: weir-demo\r\n\r\n",
+        &http_download("report.txt", &file),
     ));
 
     // A short SSH session: banners only, then the client gives up.
