@@ -57,6 +57,7 @@ fn fixture(dir: &str, features: &[&str], name: &str) -> PathBuf {
         "v1_0" => "libweir_plugin_abi_v1_0.so",
         "v1_1" => "libweir_plugin_abi_v1_1.so",
         "v1_2" => "libweir_plugin_abi_v1_2.so",
+        "v1_3" => "libweir_plugin_abi_v1_3.so",
         "next" => "libweir_plugin_abi_next.so",
         other => panic!("unknown fixture {other}"),
     };
@@ -559,4 +560,81 @@ fn the_frozen_1_2_fixture_runs_exactly_like_its_source_built_against_the_current
     let info: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(info["api"], "1.2");
     assert_eq!(info["requires"], "1.2");
+}
+
+/// The 1.3 fixture (`abi/fixtures/v1_3`): a resource monitor (a flush
+/// filter dropping URL resources whose status is not 200, `on_flush` lines,
+/// `add_resource` of each body's `SHA256:`) and an FTS monitor, built
+/// against the frozen 1.3 API, produces exactly what its source built
+/// against the current API produces, on `http-bro-org`; what it saw is what
+/// `resources.ndjson` and `fts.ndjson` hold, and its own resources never
+/// came back to it.
+#[test]
+fn the_frozen_1_3_fixture_runs_exactly_like_its_source_built_against_the_current_api() {
+    let frozen = fixture("v1_3", &[], "frozen-v1_3");
+    let current = plugin("abi_v1_3");
+    let dir = tempdir();
+    let run = |lib: &Path, name: &str| {
+        let out = dir.path().join(name);
+        let r = run_on(&[pcap("http-bro-org.pcap")], &out, &plugin_arg(lib, ""));
+        expect_code(&r, 0);
+        out
+    };
+    let a = run(&frozen, "frozen");
+    let b = run(&current, "current");
+    let log = lines_of(&a.join("abi_v1_3.0.log"));
+    same_lines(&log, &lines_of(&b.join("abi_v1_3.0.log")), "abi_v1_3.0.log");
+    same_lines(
+        &lines_of(&a.join("resources.ndjson")),
+        &lines_of(&b.join("resources.ndjson")),
+        "resources.ndjson",
+    );
+    assert!(!log.iter().any(|l| l.starts_with("LOOPED")), "own resources came back");
+    // What it flushed is what was stored, in order, minus its own.
+    let stored = ndjson(&a.join("resources.ndjson"));
+    let want: Vec<String> = stored
+        .iter()
+        .filter(|r| !r["uri"].as_str().unwrap().starts_with("SHA256:"))
+        .map(|r| {
+            let detail = if r["group"] == "File Hashes" {
+                format!("{} {}", r["size"], r["md5"].as_str().unwrap())
+            } else {
+                format!("{} -", r["status"])
+            };
+            format!("flush {} {} {detail}", r["group"].as_str().unwrap(), r["uri"].as_str().unwrap())
+        })
+        .collect();
+    let got: Vec<String> = log.iter().filter(|l| l.starts_with("flush ")).cloned().collect();
+    assert_eq!(got.len(), want.len());
+    let (mut g, mut w) = (got.clone(), want.clone());
+    g.sort();
+    w.sort();
+    assert_eq!(g, w);
+    // Its Drop votes held: no URL resource with another status is stored,
+    // and the oracle has a request answered otherwise (here: one tshark
+    // saw no response to), so the filter had work to do.
+    assert!(stored
+        .iter()
+        .filter(|r| r["group"] == "URL Resources (HTTP)")
+        .all(|r| r["status"] == 200));
+    let oracle = tsv(&common::oracle("http-bro-org").join("http.tsv"));
+    assert!(oracle
+        .iter()
+        .any(|r| !r["method"].is_empty() && r["status"] != "200"));
+    // Its added resources are stored: one SHA256 line per body.
+    let bodies = stored.iter().filter(|r| r["group"] == "File Hashes" && r["md5"].is_string()).count();
+    let added = stored
+        .iter()
+        .filter(|r| r["uri"].as_str().unwrap().starts_with("SHA256:"))
+        .count();
+    assert_eq!(added, bodies);
+    // Every header document, with its CODE.
+    let docs = ndjson(&a.join("fts.ndjson"));
+    let seen = log.iter().filter(|l| l.starts_with("doc ")).count();
+    assert_eq!(seen, docs.len());
+    let out = run_weir(&["plugin", "info", &frozen.display().to_string(), "--json"]);
+    expect_code(&out, 0);
+    let info: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(info["api"], "1.3");
+    assert_eq!(info["requires"], "1.3");
 }

@@ -66,6 +66,28 @@ fn the_current_api_keeps_everything_frozen_v1_2_publishes() {
     assert!(found.is_empty(), "1.2 broke 1.1:\n{}", found.join("\n"));
 }
 
+#[test]
+fn the_current_api_keeps_everything_frozen_v1_3_publishes() {
+    let frozen = items_of!(frozen_v1_3);
+    let current = items_of!(weir_plugin_api);
+    let older = items_of!(frozen_v1_2);
+    assert!(
+        frozen.len() > older.len(),
+        "1.3 publishes more than 1.2: {} vs {}",
+        frozen.len(),
+        older.len()
+    );
+    let found = problems(&frozen, &current);
+    assert!(
+        found.is_empty(),
+        "the current API breaks plugin API 1.3:\n{}",
+        found.join("\n")
+    );
+    // And 1.3 itself kept everything 1.2 published.
+    let found = problems(&older, &frozen);
+    assert!(found.is_empty(), "1.3 broke 1.2:\n{}", found.join("\n"));
+}
+
 #[repr(C)]
 #[derive(StableAbi)]
 struct NotATimestamp {

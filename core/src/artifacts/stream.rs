@@ -5,7 +5,8 @@
 //! from plugins (a channel, drained at each marker). At every marker the
 //! new items are sorted (time, flow, content: the same order whatever the
 //! sharding), delivered to `on_new_*` of the subscribed instances, and
-//! held for the interval's flush. The flush of each stream, after the flow
+//! held for the interval's flush, which sorts the interval's items again
+//! (plugins' items come in at markers that depend on thread timing). The flush of each stream, after the flow
 //! flush: filter votes of the instances that declared a filter (an item is
 //! dropped when one votes `Drop` and none `Keep`), then each subscribed
 //! instance's `on_begin_flush` / `on_flush` (kept items) / `on_end_flush`
@@ -146,6 +147,10 @@ impl ArtifactStream {
     /// Runs both streams' flush of the interval ending at `ts`.
     pub fn flush(&mut self, ts: Timestamp, instances: &[RunningInstance], live: bool) {
         self.deliver_new(instances);
+        // The whole interval in one order: what plugins added reaches the
+        // coordinator at a marker that depends on their threads' timing.
+        self.held_resources.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.held_fts.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         let resources = Arc::new(std::mem::take(&mut self.held_resources));
         let keep = Arc::new(votes(instances, live, resources.len(), |i| {
             i.votes_resources().then(|| {

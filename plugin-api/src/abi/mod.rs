@@ -42,7 +42,7 @@ pub const API_MAJOR: u16 = 2;
 
 /// The minor of the latest release: bumped once by every release that
 /// appends to the API (see `docs/ABI.md`).
-const RELEASED_MINOR: u16 = 2;
+const RELEASED_MINOR: u16 = 3;
 
 /// Minor version of the plugin API this crate defines.
 #[cfg(not(feature = "abi-future-minor-fixture"))]
