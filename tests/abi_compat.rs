@@ -589,7 +589,10 @@ fn the_frozen_1_3_fixture_runs_exactly_like_its_source_built_against_the_current
         &lines_of(&b.join("resources.ndjson")),
         "resources.ndjson",
     );
-    assert!(!log.iter().any(|l| l.starts_with("LOOPED")), "own resources came back");
+    assert!(
+        !log.iter().any(|l| l.starts_with("LOOPED")),
+        "own resources came back"
+    );
     // What it flushed is what was stored, in order, minus its own.
     let stored = ndjson(&a.join("resources.ndjson"));
     let want: Vec<String> = stored
@@ -601,10 +604,18 @@ fn the_frozen_1_3_fixture_runs_exactly_like_its_source_built_against_the_current
             } else {
                 format!("{} -", r["status"])
             };
-            format!("flush {} {} {detail}", r["group"].as_str().unwrap(), r["uri"].as_str().unwrap())
+            format!(
+                "flush {} {} {detail}",
+                r["group"].as_str().unwrap(),
+                r["uri"].as_str().unwrap()
+            )
         })
         .collect();
-    let got: Vec<String> = log.iter().filter(|l| l.starts_with("flush ")).cloned().collect();
+    let got: Vec<String> = log
+        .iter()
+        .filter(|l| l.starts_with("flush "))
+        .cloned()
+        .collect();
     assert_eq!(got.len(), want.len());
     let (mut g, mut w) = (got.clone(), want.clone());
     g.sort();
@@ -622,7 +633,10 @@ fn the_frozen_1_3_fixture_runs_exactly_like_its_source_built_against_the_current
         .iter()
         .any(|r| !r["method"].is_empty() && r["status"] != "200"));
     // Its added resources are stored: one SHA256 line per body.
-    let bodies = stored.iter().filter(|r| r["group"] == "File Hashes" && r["md5"].is_string()).count();
+    let bodies = stored
+        .iter()
+        .filter(|r| r["group"] == "File Hashes" && r["md5"].is_string())
+        .count();
     let added = stored
         .iter()
         .filter(|r| r["uri"].as_str().unwrap().starts_with("SHA256:"))

@@ -31,7 +31,11 @@ fn digests(dir: &Path) -> Vec<(String, String)> {
 
 #[test]
 fn complete_bodies_are_written_as_tshark_exports_them_and_named_by_their_sha256() {
-    for name in ["http-zip-download.pcap", "web-browse-2013.pcap", "http-bro-org.pcap"] {
+    for name in [
+        "http-zip-download.pcap",
+        "web-browse-2013.pcap",
+        "http-bro-org.pcap",
+    ] {
         let stem = name.trim_end_matches(".pcap");
         let dir = tempdir();
         let (out, files) = (dir.path().join("out"), dir.path().join("files"));
@@ -72,7 +76,11 @@ fn complete_bodies_are_written_as_tshark_exports_them_and_named_by_their_sha256(
         let mut checked = 0;
         for o in &objects {
             if complete.contains(o["sha256"].as_str()) {
-                assert!(on_disk.contains(&o["sha256"]), "{name}: object {}", o["export_filename"]);
+                assert!(
+                    on_disk.contains(&o["sha256"]),
+                    "{name}: object {}",
+                    o["export_filename"]
+                );
                 checked += 1;
             }
         }
@@ -81,7 +89,10 @@ fn complete_bodies_are_written_as_tshark_exports_them_and_named_by_their_sha256(
         assert_eq!(s["extract"]["files"].as_u64(), Some(on_disk.len() as u64));
         assert_eq!(s["extract"]["errors"], 0);
         // Nothing but the final files is left.
-        assert!(on_disk.iter().all(|n| !n.starts_with('.')), "{name}: no part left");
+        assert!(
+            on_disk.iter().all(|n| !n.starts_with('.')),
+            "{name}: no part left"
+        );
     }
 }
 
@@ -103,7 +114,11 @@ fn bodies_over_the_cap_are_skipped_and_counted() {
         ],
     );
     expect_code(&run, 0);
-    assert_eq!(std::fs::read_dir(&files).unwrap().count(), 0, "nothing written");
+    assert_eq!(
+        std::fs::read_dir(&files).unwrap().count(),
+        0,
+        "nothing written"
+    );
     let s = summary(&out);
     assert_eq!(s["extract"]["skipped_too_large"], 1);
     assert_eq!(s["extract"]["files"], 0);
@@ -124,10 +139,22 @@ fn an_extraction_directory_that_cannot_be_made_is_a_clear_error() {
     let run = run_on(
         &[pcap("http-zip-download.pcap")],
         &dir.path().join("out"),
-        &["--extract-files".into(), blocker.join("sub").display().to_string()],
+        &[
+            "--extract-files".into(),
+            blocker.join("sub").display().to_string(),
+        ],
     );
     let err = String::from_utf8_lossy(&run.stderr);
     assert_ne!(run.status.code(), Some(0));
-    assert!(err.contains("--extract-files") && err.contains("sub"), "{err}");
-    assert_eq!(err.lines().filter(|l| l.contains("--extract-files")).count(), 1, "{err}");
+    assert!(
+        err.contains("--extract-files") && err.contains("sub"),
+        "{err}"
+    );
+    assert_eq!(
+        err.lines()
+            .filter(|l| l.contains("--extract-files"))
+            .count(),
+        1,
+        "{err}"
+    );
 }

@@ -72,7 +72,8 @@ fn flow_on_flush(c: &mut Criterion) {
         panic!("{e} (build it: cargo build --release -p weir-plugin-skeleton)")
     });
     let (alerts, _rx) = crossbeam_channel::unbounded();
-    let feedback = Feedback::new(reports.path().to_path_buf(), alerts);
+    let (artifacts, _artifacts_rx) = crossbeam_channel::unbounded();
+    let feedback = Feedback::new(reports.path().to_path_buf(), alerts, artifacts);
     let host = OwnedHostRef::new(InstanceHost::new(
         feedback,
         InstanceState::new("skeleton".into(), 0),

@@ -380,6 +380,13 @@ impl ArtifactEvents {
     }
 }
 
+impl std::ops::BitOr for ArtifactEvents {
+    type Output = ArtifactEvents;
+    fn bitor(self, rhs: ArtifactEvents) -> ArtifactEvents {
+        self.union(rhs)
+    }
+}
+
 /// What a resource or FTS monitor listens to: the union of the groups
 /// named by GUID and by name substring (any case). Resolved once, when the
 /// run starts, against the built-in groups and those plugins registered; a
@@ -505,12 +512,5 @@ mod tests {
         assert!(ArtifactSubscription::everything()
             .events
             .contains(ArtifactEvents::ALL));
-    }
-}
-
-impl std::ops::BitOr for ArtifactEvents {
-    type Output = ArtifactEvents;
-    fn bitor(self, rhs: ArtifactEvents) -> ArtifactEvents {
-        self.union(rhs)
     }
 }

@@ -149,8 +149,10 @@ impl ArtifactStream {
         self.deliver_new(instances);
         // The whole interval in one order: what plugins added reaches the
         // coordinator at a marker that depends on their threads' timing.
-        self.held_resources.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        self.held_fts.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.held_resources
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.held_fts
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         let resources = Arc::new(std::mem::take(&mut self.held_resources));
         let keep = Arc::new(votes(instances, live, resources.len(), |i| {
             i.votes_resources().then(|| {

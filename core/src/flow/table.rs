@@ -239,9 +239,7 @@ impl FlowTable {
 
         let generation = self.slots[slot as usize].generation;
         let want_update = self.cfg.events.contains(FlowEvents::UPDATE);
-        let Some(e) = self.slots[slot as usize].entry.as_mut() else {
-            return None;
-        };
+        let e = self.slots[slot as usize].entry.as_mut()?;
         let len = u64::from(pkt.wire_len);
         let payload = u64::from(pkt.decoded.payload_len);
         let syn = u32::from(is_tcp && flags & tcp_flags::SYN != 0);
