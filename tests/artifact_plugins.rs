@@ -760,3 +760,75 @@ fn resources_written_with_added_items_are_the_same_on_every_run() {
         }
     }
 }
+
+#[test]
+fn an_added_fts_document_reaches_the_stream_and_others_but_never_its_author() {
+    let dir = tempdir();
+    let (clean, r) = run(dir.path(), "clean", "http-bro-org.pcap", &[]);
+    expect_code(&r, 0);
+    let a_log = dir.path().join("a.log");
+    let b_log = dir.path().join("b.log");
+    let (out, r) = run(
+        dir.path(),
+        "docs",
+        "http-bro-org.pcap",
+        &[
+            arg(
+                "artkit",
+                &format!("add_doc=Test Docs,log={}", a_log.display()),
+            ),
+            arg("artkit", &format!("log={}", b_log.display())),
+        ],
+    );
+    expect_code(&r, 0);
+    let (mine, theirs): (Vec<Value>, Vec<Value>) = fts(&out)
+        .into_iter()
+        .partition(|d| d["group"] == "Test Docs");
+    assert_eq!(theirs, fts(&clean), "the engine's documents are unchanged");
+    // One document per stored URL resource: its uri as text, its target
+    // as attribute, on its flow; keys made by the host, unique.
+    let urls = of_group(&resources(&out), URL)
+        .into_iter()
+        .map(|r| format!("{} {} {}", s(&r["flow_id"]), s(&r["uri"]), s(&r["target"])))
+        .collect::<Vec<_>>();
+    assert_eq!(urls.len(), 31);
+    let docs = mine
+        .iter()
+        .map(|d| {
+            assert_eq!(d["group_guid"], "{7E57A27F-0000-4000-8000-0000000F7513}");
+            format!(
+                "{} {} {}",
+                s(&d["flow_id"]),
+                s(&d["text"]),
+                s(&d["attributes"]["TARGET"])
+            )
+        })
+        .collect::<Vec<_>>();
+    assert_eq!(multiset(docs), multiset(urls));
+    let keys = multiset(mine.iter().map(|d| s(&d["key"]).to_string()));
+    assert_eq!(keys.len(), 31, "unique keys: {keys:?}");
+    assert_eq!(summary(&out)["artifacts"]["fts_documents"]["Test Docs"], 31);
+
+    let mine_keys: Vec<(String, String)> = mine
+        .iter()
+        .map(|d| ("Test Docs".to_string(), s(&d["key"]).to_string()))
+        .collect();
+    let b = log(&b_log);
+    let of_mine = |kind: &str, log: &[Vec<String>]| -> Vec<(String, String)> {
+        entries(log, kind)
+            .into_iter()
+            .filter(|(g, _)| g == "Test Docs")
+            .collect()
+    };
+    assert_eq!(of_mine("doc_new", &b), mine_keys);
+    assert_eq!(of_mine("doc_flush", &b), mine_keys);
+    let a = log(&a_log);
+    for kind in ["doc_new", "doc_filter", "doc_flush"] {
+        assert!(of_mine(kind, &a).is_empty(), "A never sees its own {kind}");
+    }
+    assert_eq!(
+        entries(&a, "doc_new").len(),
+        theirs.len(),
+        "A sees the engine's documents"
+    );
+}

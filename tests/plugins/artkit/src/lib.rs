@@ -13,6 +13,7 @@
 //! | `vote_group=<text>` | see `vote` (needs `vote`) |
 //! | `add_sha256=true` | on each new File Hashes resource with typed fields, `add_resource` to File Hashes: uri `SHA256:<hex>`, label `added by artkit`, the same flow |
 //! | `register=<name>` | registers the resource group [`MY_GROUP`] as `name` and, on each new URL resource, adds `<its uri>` (label `artkit copy`) to it |
+//! | `add_doc=<name>` | registers the FTS group [`MY_FTS_GROUP`] as `name` and, on each new URL resource, `add_fts_document` to it: no key (the host makes one), text `<its uri>`, attribute `TARGET` = the URL's target |
 //! | `panic_in=<callback>` | panics with `artkit panic in <callback>` the first time that resource callback runs (`on_new_resource`, `flush_filter`, `on_flush`, `on_begin_flush`, `on_end_flush`) |
 //!
 //! Log lines (`\t` between fields; `-` for an empty field):
@@ -31,14 +32,18 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+use weir_plugin_api::abi::ext::Extensions;
 use weir_plugin_api::{
     export_plugin, guid, ArtifactEvents, ArtifactGroupRef, ArtifactSubscription, Config,
-    FtsMonitor, FtsRecord, Guid, HostHandle, LogLevel, Monitors, ResourceMonitor, ResourceRecord,
-    Timestamp, Vote,
+    FtsAttribute, FtsMonitor, FtsRecord, Guid, HostHandle, LogLevel, Monitors, NewFtsDocument,
+    ResourceMonitor, ResourceRecord, Timestamp, Vote,
 };
 
 /// The GUID of the resource group `register` declares.
 pub const MY_GROUP: Guid = Guid::from_u128(0x7E57A27F_0000_4000_8000_000000000013);
+
+/// The GUID of the FTS group `add_doc` declares.
+pub const MY_FTS_GROUP: Guid = Guid::from_u128(0x7E57A27F_0000_4000_8000_0000000F7513);
 
 /// The configuration keys artkit accepts.
 pub const CONFIG_KEYS: &[&str] = &[
@@ -49,6 +54,7 @@ pub const CONFIG_KEYS: &[&str] = &[
     "vote_group",
     "add_sha256",
     "register",
+    "add_doc",
     "panic_in",
 ];
 
@@ -69,6 +75,7 @@ pub struct Settings {
     vote_group: Option<String>,
     add_sha256: bool,
     register: Option<String>,
+    add_doc: Option<String>,
     panic_in: Option<String>,
 }
 
@@ -111,6 +118,7 @@ impl Settings {
                 .map_err(|e| e.to_string())?
                 .unwrap_or(false),
             register: config.str("register"),
+            add_doc: config.str("add_doc"),
             panic_in,
         })
     }
@@ -200,6 +208,22 @@ impl ResourceMonitor for Resources {
                 .add_resource_to(MY_GROUP, r.flow, r.uri(), "artkit copy");
             self.feedback("add_resource to my group", res);
         }
+        if let (Some(_), Some(u)) = (&self.settings.add_doc, r.url()) {
+            let attributes = [FtsAttribute {
+                name: "TARGET".into(),
+                value: u.target,
+            }];
+            let doc = NewFtsDocument {
+                group: MY_FTS_GROUP,
+                flow: r.flow,
+                key: "".into(),
+                text: r.uri,
+                attributes: attributes.as_slice().into(),
+                ext: Extensions::NONE,
+            };
+            let res = self.host.add_fts_document(&doc);
+            self.feedback("add_fts_document", res);
+        }
     }
 
     fn on_begin_flush(&mut self, group: &ArtifactGroupRef<'_>, ts: Timestamp) {
@@ -287,6 +311,10 @@ pub fn build(config: &Config, host: HostHandle) -> Result<(Resources, Documents)
                 .map_err(|e| format!("log: cannot open {}: {e}", p.display()))?,
         )),
     };
+    if let Some(name) = &settings.add_doc {
+        host.register_fts_group(MY_FTS_GROUP, name, "artkit's own documents")
+            .map_err(|e| format!("add_doc: {e}"))?;
+    }
     if let Some(name) = &settings.register {
         host.register_resource_group(MY_GROUP, name, "artkit's own group")
             .map_err(|e| format!("register: {e}"))?;
