@@ -3,15 +3,17 @@
 //!
 //! It returns an engine monitor and a flow monitor (API 1.0), and a
 //! counter-group monitor on every group (`CounterSubscription::everything()`)
-//! and a flow tracker named "skeleton" whose metric is always 0 (API 1.1).
+//! and a flow tracker named "skeleton" whose metric is always 0 (API 1.1),
+//! and a resource monitor and a full-text (FTS) monitor on every group of
+//! their kind (`ArtifactSubscription::everything()`, API 1.3).
 //! Every callback is a no-op; the flush filters abstain and
 //! `on_begin_topper_flush` returns true. It takes no configuration keys.
 
 use weir_plugin_api::{
-    export_plugin, Config, CounterGroupMonitor, CounterGroupRef, CounterRecord,
-    CounterSubscription, EngineMonitor, EngineSubscription, FlowMonitor, FlowRecord,
-    FlowSubscription, FlowTracker, FlowTrackerInfo, HostHandle, Monitors, Timestamp, TopperRecord,
-    Vote,
+    export_plugin, ArtifactGroupRef, ArtifactSubscription, Config, CounterGroupMonitor,
+    CounterGroupRef, CounterRecord, CounterSubscription, EngineMonitor, EngineSubscription,
+    FlowMonitor, FlowRecord, FlowSubscription, FlowTracker, FlowTrackerInfo, FtsMonitor, FtsRecord,
+    HostHandle, Monitors, ResourceMonitor, ResourceRecord, Timestamp, TopperRecord, Vote,
 };
 
 /// Engine monitor: called around every interval flush and on the metronome.
@@ -126,6 +128,46 @@ impl FlowTracker for SkeletonTracker {
     }
 }
 
+/// Resource monitor (API 1.3): every resource group (URLs, file hashes,
+/// and those plugins register), every callback; the flush filter abstains.
+pub struct SkeletonResources {
+    _host: HostHandle,
+}
+
+impl ResourceMonitor for SkeletonResources {
+    fn subscription(&self) -> ArtifactSubscription {
+        ArtifactSubscription::everything()
+    }
+    fn on_new_resource(&mut self, _resource: &ResourceRecord<'_>) {}
+    fn on_begin_flush(&mut self, _group: &ArtifactGroupRef<'_>, _ts: Timestamp) {}
+    fn flush_filter(&mut self, _resource: &ResourceRecord<'_>) -> Vote {
+        Vote::Abstain
+    }
+    fn on_flush(&mut self, _resource: &ResourceRecord<'_>) {}
+    fn on_end_flush(&mut self, _group: &ArtifactGroupRef<'_>, _ts: Timestamp) {}
+    fn on_metronome(&mut self, _ts: Timestamp, _tick_count: u64, _tick_interval: u32) {}
+}
+
+/// Full-text document monitor (API 1.3): every FTS group (HTTP headers,
+/// and those plugins register), every callback; the flush filter abstains.
+pub struct SkeletonFts {
+    _host: HostHandle,
+}
+
+impl FtsMonitor for SkeletonFts {
+    fn subscription(&self) -> ArtifactSubscription {
+        ArtifactSubscription::everything()
+    }
+    fn on_new_document(&mut self, _doc: &FtsRecord<'_>) {}
+    fn on_begin_flush(&mut self, _group: &ArtifactGroupRef<'_>, _ts: Timestamp) {}
+    fn flush_filter(&mut self, _doc: &FtsRecord<'_>) -> Vote {
+        Vote::Abstain
+    }
+    fn on_flush(&mut self, _doc: &FtsRecord<'_>) {}
+    fn on_end_flush(&mut self, _group: &ArtifactGroupRef<'_>, _ts: Timestamp) {}
+    fn on_metronome(&mut self, _ts: Timestamp, _tick_count: u64, _tick_interval: u32) {}
+}
+
 fn new_instance(config: &Config, host: HostHandle) -> Result<Monitors, String> {
     config.deny_unknown(&[]).map_err(|e| e.to_string())?;
     Ok(Monitors::new()
@@ -136,13 +178,19 @@ fn new_instance(config: &Config, host: HostHandle) -> Result<Monitors, String> {
             _host: host.clone(),
         })
         .flow_tracker(SkeletonTracker)
+        .resource(SkeletonResources {
+            _host: host.clone(),
+        })
+        .fts(SkeletonFts {
+            _host: host.clone(),
+        })
         .flow(SkeletonFlows { _host: host }))
 }
 
 export_plugin! {
     name: "skeleton",
     description: "every monitor type, subscribed to everything, doing nothing",
-    monitors: [Engine, Flow, CounterGroup, FlowTracker],
+    monitors: [Engine, Flow, CounterGroup, FlowTracker, Resource, Fts],
     constructor: new_instance,
 }
 
@@ -151,13 +199,15 @@ mod tests {
     use super::*;
     use weir_plugin_api::abi::ext::Extensions;
     use weir_plugin_api::testing::{self, flow_record, RecordingHost};
-    use weir_plugin_api::{guid, MeterType, MonitorKind, KEEP_METER};
+    use weir_plugin_api::{guid, ArtifactFlow, FtsAttribute, MeterType, MonitorKind, KEEP_METER};
 
-    const ALL_KINDS: [MonitorKind; 4] = [
+    const ALL_KINDS: [MonitorKind; 6] = [
         MonitorKind::Engine,
         MonitorKind::Flow,
         MonitorKind::CounterGroup,
         MonitorKind::FlowTracker,
+        MonitorKind::Resource,
+        MonitorKind::Fts,
     ];
 
     #[test]
@@ -174,6 +224,10 @@ mod tests {
         assert_eq!(tracker.info().unwrap().name.as_str(), "skeleton");
         let f = flow_record("F", 6, ("10.0.0.1", 40000), ("10.0.0.2", 80));
         assert_eq!(tracker.metric(&f).unwrap(), 0);
+        let resources = m.resource.as_mut().unwrap().subscription().unwrap();
+        assert_eq!(resources, ArtifactSubscription::everything());
+        let fts = m.fts.as_mut().unwrap().subscription().unwrap();
+        assert_eq!(fts, ArtifactSubscription::everything());
         assert!(host.calls().is_empty());
     }
 
@@ -224,6 +278,61 @@ mod tests {
         m.on_topper_flush(&group, ts, &entry);
         m.on_end_topper_flush(&group, ts, 1);
         m.on_metronome(ts, 1, 1);
+        assert!(host.calls().is_empty());
+    }
+
+    #[test]
+    fn artifact_callbacks_do_nothing_and_vote_nothing() {
+        let group = ArtifactGroupRef {
+            guid: guid::RG_URL,
+            name: "URL Resources (HTTP)".into(),
+            ext: Extensions::NONE,
+        };
+        let ts = Timestamp::from_secs(1_427_726_700);
+        let resource = ResourceRecord {
+            group,
+            ts,
+            flow: ArtifactFlow::NONE,
+            uri: "GET example.com /".into(),
+            label: "200 usec:1500".into(),
+            ext: Extensions::NONE,
+        };
+        let attributes = [FtsAttribute {
+            name: "CODE".into(),
+            value: "200".into(),
+        }];
+        let doc = FtsRecord {
+            group: ArtifactGroupRef {
+                guid: guid::FTS_HTTP_HEADERS,
+                name: "HTTP Header FTS".into(),
+                ext: Extensions::NONE,
+            },
+            ts,
+            flow: ArtifactFlow::NONE,
+            key: "F/0/response".into(),
+            text: "HTTP/1.1 200 OK\r\n\r\n".into(),
+            attributes: attributes.as_slice().into(),
+            ext: Extensions::NONE,
+        };
+        let host = RecordingHost::new();
+        let mut r = SkeletonResources {
+            _host: host.handle(),
+        };
+        assert_eq!(r.flush_filter(&resource), Vote::Abstain);
+        r.on_new_resource(&resource);
+        r.on_begin_flush(&group, ts);
+        r.on_flush(&resource);
+        r.on_end_flush(&group, ts);
+        r.on_metronome(ts, 1, 1);
+        let mut f = SkeletonFts {
+            _host: host.handle(),
+        };
+        assert_eq!(f.flush_filter(&doc), Vote::Abstain);
+        f.on_new_document(&doc);
+        f.on_begin_flush(&doc.group, ts);
+        f.on_flush(&doc);
+        f.on_end_flush(&doc.group, ts);
+        f.on_metronome(ts, 1, 1);
         assert!(host.calls().is_empty());
     }
 
