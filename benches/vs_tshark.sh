@@ -7,6 +7,8 @@
 #
 #   bash benches/vs_tshark.sh [RUNS]      (default 3 rounds, interleaved)
 #   WEIR_BEFORE=path/to/old/weir bash benches/vs_tshark.sh   (also time an older build)
+#   WEIR_VARIANTS="nohash=--no-file-hashes flows=--no-http" bash benches/vs_tshark.sh
+#       (also time this weir with other flags: NAME=FLAG[,FLAG...] each)
 #
 # Builds weir in release mode, builds the capture into target/bench/ when it
 # is missing (../shared/pcaps/make-bench-pcap.sh; never committed), warms the
@@ -29,15 +31,20 @@ cat "$pcap" >/dev/null
 wall() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 declare -A times
-variants=("weir:target/release/weir")
-[ -n "${WEIR_BEFORE:-}" ] && variants+=("before:$WEIR_BEFORE")
+variants=("weir:target/release/weir:")
+[ -n "${WEIR_BEFORE:-}" ] && variants+=("before:$WEIR_BEFORE:")
+for extra in ${WEIR_VARIANTS:-}; do
+  variants+=("${extra%%=*}:target/release/weir:${extra#*=}")
+done
 for i in $(seq "$runs"); do
   t=$(wall tcpdump -r "$pcap" -w /dev/null); times[tcpdump]+="$t "
   line="run $i: tcpdump $(printf %.3f "$t")"
   for v in "${variants[@]}"; do
-    name=${v%%:*} bin=${v#*:}
+    name=${v%%:*} rest=${v#*:}
+    bin=${rest%%:*} flags=${rest#*:}
+    # shellcheck disable=SC2086
     for w in 1 2; do
-      t=$(wall "$bin" run --pcap "$pcap" --out target/bench/out --quiet --workers "$w")
+      t=$(wall "$bin" run --pcap "$pcap" --out target/bench/out --quiet --workers "$w" ${flags//,/ })
       times[$name-w$w]+="$t "; line+=", $name -w $w $(printf %.3f "$t")"
     done
   done

@@ -731,7 +731,7 @@ fn items_added_during_the_last_flush_get_one_more_flush_an_interval_later() {
 /// file depends on the plugin thread's timing: about one run in five on
 /// web-browse-2013 differs (same lines, another order).
 #[test]
-#[ignore = "engine bug: with add_resource from on_new_resource, resources.ndjson line order varies from run to run (feedback drained at the next tick marker without a barrier)"]
+
 fn resources_written_with_added_items_are_the_same_on_every_run() {
     let dir = tempdir();
     let mut first: Option<String> = None;

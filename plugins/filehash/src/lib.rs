@@ -140,6 +140,7 @@ export_plugin! {
     name: "filehash",
     description: "prints every MD5 file-hash resource (Trisul's filehash.lua)",
     monitors: [Resource],
+    requires: "1.3",
     constructor: new_instance,
 }
 
