@@ -6,7 +6,6 @@
 use std::sync::Arc;
 
 use abi_stable::std_types::RSlice;
-use serde_json::{json, Map, Value};
 use weir_plugin_api::abi::ext::Extensions;
 use weir_plugin_api::artifacts::{hex, ArtifactFlow, ArtifactGroupRef, FileHashFields, UrlFields};
 use weir_plugin_api::{
@@ -65,15 +64,6 @@ impl FlowRef {
             source_port: self.source_port,
             dest_ip: self.dest_ip,
             dest_port: self.dest_port,
-        }
-    }
-
-    /// The flow id for outputs (`null` when none).
-    fn json_id(&self) -> Value {
-        if self.id.is_empty() {
-            Value::Null
-        } else {
-            Value::String(self.id.to_string())
         }
     }
 }
@@ -248,57 +238,114 @@ impl Resource {
         }
     }
 
-    /// The `resources.ndjson` line (without the newline).
-    pub fn to_json(&self, group_name: &str) -> Value {
-        let mut m = Map::new();
-        m.insert("group_guid".into(), json!(self.group.to_string()));
-        m.insert("group".into(), json!(group_name));
-        m.insert("ts".into(), json!(self.ts.as_f64()));
-        m.insert("flow_id".into(), self.flow.json_id());
-        m.insert("uri".into(), json!(self.uri));
-        m.insert("label".into(), json!(self.label));
-        if self.flow.proto != 0 {
-            m.insert("source_ip".into(), json!(self.flow.source_ip.to_string()));
-            m.insert("source_port".into(), json!(self.flow.source_port));
-            m.insert("dest_ip".into(), json!(self.flow.dest_ip.to_string()));
-            m.insert("dest_port".into(), json!(self.flow.dest_port));
-        }
+    /// The `resources.ndjson` line (without the newline), fields in the
+    /// order of `docs/OUTPUTS.md`.
+    pub fn to_json(&self, group_guid: &str, group_name: &str) -> ResourceLine<'_> {
+        let flow = (self.flow.proto != 0).then_some(&self.flow);
+        let mut line = ResourceLine {
+            group_guid: group_guid.to_string(),
+            group: group_name.to_string(),
+            ts: self.ts.as_f64(),
+            flow_id: (!self.flow.id.is_empty()).then_some(&*self.flow.id),
+            uri: &self.uri,
+            label: &self.label,
+            source_ip: flow.map(|f| f.source_ip.to_ip_addr()),
+            source_port: flow.map(|f| f.source_port),
+            dest_ip: flow.map(|f| f.dest_ip.to_ip_addr()),
+            dest_port: flow.map(|f| f.dest_port),
+            url: None,
+            file: None,
+        };
         match &self.fields {
             ResourceFields::None => {}
             ResourceFields::Url(u) => {
-                m.insert("method".into(), json!(u.method));
-                m.insert("host".into(), json!(u.host));
-                m.insert("target".into(), json!(u.target));
-                m.insert("status".into(), json!(u.status));
-                m.insert("latency_us".into(), json!(u.latency_us));
-                m.insert("request_ts".into(), json!(u.request_ts.as_f64()));
-                m.insert("user_agent".into(), json!(u.user_agent));
-                m.insert("content_type".into(), json!(u.content_type));
+                line.url = Some(UrlLine {
+                    method: &u.method,
+                    host: &u.host,
+                    target: &u.target,
+                    status: u.status,
+                    latency_us: u.latency_us,
+                    request_ts: u.request_ts.as_f64(),
+                    user_agent: &u.user_agent,
+                    content_type: &u.content_type,
+                })
             }
             ResourceFields::FileHash(h) => {
-                m.insert("md5".into(), json!(hex(&h.md5)));
-                m.insert("sha256".into(), json!(hex(&h.sha256)));
-                m.insert("size".into(), json!(h.size));
-                m.insert("wire_size".into(), json!(h.wire_size));
-                m.insert("complete".into(), json!(h.complete));
-                m.insert("incomplete_reason".into(), json!(h.incomplete_reason));
-                m.insert(
-                    "direction".into(),
-                    json!(if h.direction == 1 {
+                line.file = Some(FileLine {
+                    md5: hex(&h.md5),
+                    sha256: hex(&h.sha256),
+                    size: h.size,
+                    wire_size: h.wire_size,
+                    complete: h.complete,
+                    incomplete_reason: h.incomplete_reason,
+                    direction: if h.direction == 1 {
                         "upload"
                     } else {
                         "download"
-                    }),
-                );
-                m.insert("file_name".into(), json!(h.file_name));
-                m.insert("content_type".into(), json!(h.content_type));
-                m.insert("content_encoding".into(), json!(h.content_encoding));
-                m.insert("url".into(), json!(h.url));
-                m.insert("extracted".into(), json!(h.extracted));
+                    },
+                    file_name: &h.file_name,
+                    content_type: &h.content_type,
+                    content_encoding: &h.content_encoding,
+                    url: &h.url,
+                    extracted: h.extracted.as_deref(),
+                })
             }
         }
-        Value::Object(m)
+        line
     }
+}
+
+/// One `resources.ndjson` line, serialized straight to the file (no
+/// intermediate JSON tree: the stream can be hundreds of thousands of
+/// lines an interval).
+#[derive(Debug, serde::Serialize)]
+pub struct ResourceLine<'a> {
+    group_guid: String,
+    group: String,
+    ts: f64,
+    flow_id: Option<&'a str>,
+    uri: &'a str,
+    label: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source_ip: Option<std::net::IpAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source_port: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dest_ip: Option<std::net::IpAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dest_port: Option<u16>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    url: Option<UrlLine<'a>>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    file: Option<FileLine<'a>>,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct UrlLine<'a> {
+    method: &'a str,
+    host: &'a str,
+    target: &'a str,
+    status: u16,
+    latency_us: Option<u64>,
+    request_ts: f64,
+    user_agent: &'a str,
+    content_type: &'a str,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct FileLine<'a> {
+    md5: String,
+    sha256: String,
+    size: u64,
+    wire_size: u64,
+    complete: bool,
+    incomplete_reason: Option<&'static str>,
+    direction: &'static str,
+    file_name: &'a str,
+    content_type: &'a str,
+    content_encoding: &'a str,
+    url: &'a str,
+    extracted: Option<&'a str>,
 }
 
 impl FtsDoc {
@@ -334,20 +381,42 @@ impl FtsDoc {
     }
 
     /// The `fts.ndjson` line (without the newline).
-    pub fn to_json(&self, group_name: &str) -> Value {
-        let attrs: Map<String, Value> = self
-            .attributes
-            .iter()
-            .map(|(n, v)| (n.clone(), json!(v)))
-            .collect();
-        json!({
-            "group_guid": self.group.to_string(),
-            "group": group_name,
-            "ts": self.ts.as_f64(),
-            "flow_id": self.flow.json_id(),
-            "key": self.key,
-            "attributes": attrs,
-            "text": self.text,
-        })
+    pub fn to_json(&self, group_guid: &str, group_name: &str) -> FtsLine<'_> {
+        FtsLine {
+            group_guid: group_guid.to_string(),
+            group: group_name.to_string(),
+            ts: self.ts.as_f64(),
+            flow_id: (!self.flow.id.is_empty()).then_some(&*self.flow.id),
+            key: &self.key,
+            attributes: Attributes(&self.attributes),
+            text: &self.text,
+        }
+    }
+}
+
+/// One `fts.ndjson` line, serialized straight to the file.
+#[derive(Debug, serde::Serialize)]
+pub struct FtsLine<'a> {
+    group_guid: String,
+    group: String,
+    ts: f64,
+    flow_id: Option<&'a str>,
+    key: &'a str,
+    attributes: Attributes<'a>,
+    text: &'a str,
+}
+
+/// Attributes as a JSON object, in their order.
+#[derive(Debug)]
+struct Attributes<'a>(&'a [(String, String)]);
+
+impl serde::Serialize for Attributes<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
     }
 }

@@ -121,6 +121,9 @@ impl ArtifactStream {
             self.held_resources
                 .extend(Arc::try_unwrap(batch).unwrap_or_else(|b| (*b).clone()));
         }
+        if !instances.iter().any(|i| i.wants_fts(ArtifactEvents::NEW)) {
+            self.held_fts.append(&mut self.new_fts);
+        }
         if !self.new_fts.is_empty() {
             let mut batch = std::mem::take(&mut self.new_fts);
             batch.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -176,17 +179,15 @@ impl ArtifactStream {
                 keep: keep.clone(),
             }));
         }
+        let mut names = GroupNames::new(&self.groups, GroupKind::Resource);
         for (r, kept) in resources.iter().zip(keep.iter()) {
-            let name = self
-                .groups
-                .name(GroupKind::Resource, &r.group)
-                .unwrap_or_default();
             if !kept {
                 self.stats.resources_dropped += 1;
                 continue;
             }
-            *self.stats.resources.entry(name.clone()).or_default() += 1;
-            if let Err(e) = write_line(&mut self.out.resources, &r.to_json(&name)) {
+            let (guid, name) = names.of(&r.group);
+            *self.stats.resources.entry(name.to_string()).or_default() += 1;
+            if let Err(e) = write_line(&mut self.out.resources, &r.to_json(guid, name)) {
                 self.error.get_or_insert(format!("resources.ndjson: {e}"));
             }
         }
@@ -214,17 +215,19 @@ impl ArtifactStream {
                 keep: keep.clone(),
             }));
         }
+        let mut names = GroupNames::new(&self.groups, GroupKind::Fts);
         for (d, kept) in docs.iter().zip(keep.iter()) {
-            let name = self
-                .groups
-                .name(GroupKind::Fts, &d.group)
-                .unwrap_or_default();
             if !kept {
                 self.stats.fts_dropped += 1;
                 continue;
             }
-            *self.stats.fts_documents.entry(name.clone()).or_default() += 1;
-            if let Err(e) = write_line(&mut self.out.fts, &d.to_json(&name)) {
+            let (guid, name) = names.of(&d.group);
+            *self
+                .stats
+                .fts_documents
+                .entry(name.to_string())
+                .or_default() += 1;
+            if let Err(e) = write_line(&mut self.out.fts, &d.to_json(guid, name)) {
                 self.error.get_or_insert(format!("fts.ndjson: {e}"));
             }
         }
@@ -243,9 +246,39 @@ impl ArtifactStream {
     }
 }
 
-fn write_line(w: &mut dyn Write, v: &serde_json::Value) -> std::io::Result<()> {
+fn write_line(w: &mut dyn Write, v: &impl serde::Serialize) -> std::io::Result<()> {
     serde_json::to_writer(&mut *w, v)?;
     w.write_all(b"\n")
+}
+
+/// Group GUIDs as text and names, looked up once per group per flush.
+struct GroupNames<'a> {
+    groups: &'a ArtifactGroups,
+    kind: GroupKind,
+    seen: Vec<(weir_plugin_api::Guid, String, String)>,
+}
+
+impl<'a> GroupNames<'a> {
+    fn new(groups: &'a ArtifactGroups, kind: GroupKind) -> GroupNames<'a> {
+        GroupNames {
+            groups,
+            kind,
+            seen: Vec::new(),
+        }
+    }
+
+    fn of(&mut self, g: &weir_plugin_api::Guid) -> (&str, &str) {
+        let i = match self.seen.iter().position(|(x, _, _)| x == g) {
+            Some(i) => i,
+            None => {
+                let name = self.groups.name(self.kind, g).unwrap_or_default();
+                self.seen.push((*g, g.to_string(), name));
+                self.seen.len() - 1
+            }
+        };
+        let (_, guid, name) = &self.seen[i];
+        (guid, name)
+    }
 }
 
 /// The outcome of the flush-filter votes over `n` items: `keep[i]`.

@@ -135,7 +135,12 @@ impl Shards {
     fn send(&mut self, worker: usize) {
         let jobs = std::mem::replace(&mut self.batches[worker], Vec::with_capacity(BATCH));
         let payloads = match self.payloads.as_mut() {
-            Some(p) => std::mem::take(&mut p[worker]),
+            // The next batch likely needs as much: one allocation, no
+            // doubling and copying as it fills.
+            Some(p) => {
+                let cap = p[worker].len().max(16 << 10);
+                std::mem::replace(&mut p[worker], Vec::with_capacity(cap))
+            }
             None => Vec::new(),
         };
         // A worker that died has dropped its receiver; the engine reports it at the end.
