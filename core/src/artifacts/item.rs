@@ -240,11 +240,11 @@ impl Resource {
 
     /// The `resources.ndjson` line (without the newline), fields in the
     /// order of `docs/OUTPUTS.md`.
-    pub fn to_json(&self, group_guid: &str, group_name: &str) -> ResourceLine<'_> {
+    pub fn to_json<'a>(&'a self, group_guid: &'a str, group_name: &'a str) -> ResourceLine<'a> {
         let flow = (self.flow.proto != 0).then_some(&self.flow);
         let mut line = ResourceLine {
-            group_guid: group_guid.to_string(),
-            group: group_name.to_string(),
+            group_guid,
+            group: group_name,
             ts: self.ts.as_f64(),
             flow_id: (!self.flow.id.is_empty()).then_some(&*self.flow.id),
             uri: &self.uri,
@@ -300,8 +300,8 @@ impl Resource {
 /// lines an interval).
 #[derive(Debug, serde::Serialize)]
 pub struct ResourceLine<'a> {
-    group_guid: String,
-    group: String,
+    group_guid: &'a str,
+    group: &'a str,
     ts: f64,
     flow_id: Option<&'a str>,
     uri: &'a str,
@@ -381,10 +381,10 @@ impl FtsDoc {
     }
 
     /// The `fts.ndjson` line (without the newline).
-    pub fn to_json(&self, group_guid: &str, group_name: &str) -> FtsLine<'_> {
+    pub fn to_json<'a>(&'a self, group_guid: &'a str, group_name: &'a str) -> FtsLine<'a> {
         FtsLine {
-            group_guid: group_guid.to_string(),
-            group: group_name.to_string(),
+            group_guid,
+            group: group_name,
             ts: self.ts.as_f64(),
             flow_id: (!self.flow.id.is_empty()).then_some(&*self.flow.id),
             key: &self.key,
@@ -397,8 +397,8 @@ impl FtsDoc {
 /// One `fts.ndjson` line, serialized straight to the file.
 #[derive(Debug, serde::Serialize)]
 pub struct FtsLine<'a> {
-    group_guid: String,
-    group: String,
+    group_guid: &'a str,
+    group: &'a str,
     ts: f64,
     flow_id: Option<&'a str>,
     key: &'a str,

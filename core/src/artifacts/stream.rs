@@ -4,24 +4,28 @@
 //! Items reach the coordinator from the workers (before each marker) and
 //! from plugins (a channel, drained at each marker). At every marker the
 //! new items are sorted (time, flow, content: the same order whatever the
-//! sharding), delivered to `on_new_*` of the subscribed instances, and
-//! held for the interval's flush, which sorts the interval's items again
-//! (plugins' items come in at markers that depend on thread timing). The flush of each stream, after the flow
-//! flush: filter votes of the instances that declared a filter (an item is
-//! dropped when one votes `Drop` and none `Keep`), then each subscribed
-//! instance's `on_begin_flush` / `on_flush` (kept items) / `on_end_flush`
-//! per group, and the kept items' lines in `resources.ndjson` and
-//! `fts.ndjson`. An item never goes back to the instance that added it.
+//! sharding), delivered to `on_new_*` of the subscribed instances, and held
+//! for the interval's flush, which sorts the interval's items again
+//! (plugins' items come in at markers that depend on thread timing). The
+//! flush of each stream, after the flow flush: filter votes of the
+//! instances that declared a filter (`crate::plugin::votes`), then each
+//! subscribed instance's `on_begin_flush` / `on_flush` (kept items) /
+//! `on_end_flush` per group, and the kept items' lines in
+//! `resources.ndjson` and `fts.ndjson`. An item never goes back to the
+//! instance that added it.
+//!
+//! Both streams run the same code ([`Half`]); what differs between them is
+//! [`StreamItem`].
 
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::Arc;
 
-use crossbeam_channel::{bounded, Receiver};
-use weir_plugin_api::{ArtifactEvents, Timestamp, Vote};
+use crossbeam_channel::{bounded, Receiver, Sender};
+use weir_plugin_api::{ArtifactEvents, Guid, Timestamp, Vote};
 
 use super::groups::{ArtifactGroups, GroupKind};
-use super::item::{Artifact, FtsDoc, Resource};
+use super::item::{Artifact, FtsDoc, FtsLine, Origin, Resource, ResourceLine};
 use crate::plugin::artifact_dispatch::ArtifactEvent;
 use crate::plugin::{PluginEvent, RunningInstance};
 
@@ -48,19 +52,227 @@ pub struct ArtifactOutputs {
     pub fts: Box<dyn Write + Send>,
 }
 
+/// An item of one of the two streams: what the stream code needs to know
+/// about it and about the instances that watch its kind.
+pub trait StreamItem: Clone + Send + Sync + Sized + 'static {
+    /// Its groups' registry.
+    const KIND: GroupKind;
+    /// Its output file.
+    const FILE: &'static str;
+    /// Its monitors' `on_new_*` callback.
+    const NEW_CALLBACK: &'static str;
+    /// Its output line.
+    type Line<'a>: serde::Serialize
+    where
+        Self: 'a;
+    /// Its group.
+    fn group(&self) -> &Guid;
+    /// Who added it.
+    fn origin(&self) -> Origin;
+    /// Its stream time.
+    fn ts(&self) -> Timestamp;
+    /// Its place in a batch.
+    fn sort_key(&self) -> (Timestamp, &str, &str, &str);
+    /// Its output line, its group named `name` (GUID as text `guid`).
+    fn line<'a>(&'a self, guid: &'a str, name: &'a str) -> Self::Line<'a>;
+    /// Whether `inst`'s monitor of this kind wants any of `events`.
+    fn wants(inst: &RunningInstance, events: ArtifactEvents) -> bool;
+    /// The `on_new_*` event.
+    fn new_event(items: Arc<Vec<Self>>) -> ArtifactEvent;
+    /// The filter request.
+    fn filter_event(items: Arc<Vec<Self>>, reply: Sender<Vec<Vote>>) -> ArtifactEvent;
+    /// The flush event.
+    fn flush_event(ts: Timestamp, items: Arc<Vec<Self>>, keep: Arc<Vec<bool>>) -> ArtifactEvent;
+}
+
+impl StreamItem for Resource {
+    const KIND: GroupKind = GroupKind::Resource;
+    const FILE: &'static str = "resources.ndjson";
+    const NEW_CALLBACK: &'static str = "on_new_resource";
+    type Line<'a> = ResourceLine<'a>;
+    fn group(&self) -> &Guid {
+        &self.group
+    }
+    fn origin(&self) -> Origin {
+        self.origin
+    }
+    fn ts(&self) -> Timestamp {
+        self.ts
+    }
+    fn sort_key(&self) -> (Timestamp, &str, &str, &str) {
+        Resource::sort_key(self)
+    }
+    fn line<'a>(&'a self, guid: &'a str, name: &'a str) -> ResourceLine<'a> {
+        self.to_json(guid, name)
+    }
+    fn wants(inst: &RunningInstance, events: ArtifactEvents) -> bool {
+        inst.wants_resources(events)
+    }
+    fn new_event(items: Arc<Vec<Self>>) -> ArtifactEvent {
+        ArtifactEvent::NewResources(items)
+    }
+    fn filter_event(items: Arc<Vec<Self>>, reply: Sender<Vec<Vote>>) -> ArtifactEvent {
+        ArtifactEvent::ResourceFilter { items, reply }
+    }
+    fn flush_event(ts: Timestamp, items: Arc<Vec<Self>>, keep: Arc<Vec<bool>>) -> ArtifactEvent {
+        ArtifactEvent::ResourceFlush { ts, items, keep }
+    }
+}
+
+impl StreamItem for FtsDoc {
+    const KIND: GroupKind = GroupKind::Fts;
+    const FILE: &'static str = "fts.ndjson";
+    const NEW_CALLBACK: &'static str = "on_new_document";
+    type Line<'a> = FtsLine<'a>;
+    fn group(&self) -> &Guid {
+        &self.group
+    }
+    fn origin(&self) -> Origin {
+        self.origin
+    }
+    fn ts(&self) -> Timestamp {
+        self.ts
+    }
+    fn sort_key(&self) -> (Timestamp, &str, &str, &str) {
+        FtsDoc::sort_key(self)
+    }
+    fn line<'a>(&'a self, guid: &'a str, name: &'a str) -> FtsLine<'a> {
+        self.to_json(guid, name)
+    }
+    fn wants(inst: &RunningInstance, events: ArtifactEvents) -> bool {
+        inst.wants_fts(events)
+    }
+    fn new_event(items: Arc<Vec<Self>>) -> ArtifactEvent {
+        ArtifactEvent::NewFts(items)
+    }
+    fn filter_event(items: Arc<Vec<Self>>, reply: Sender<Vec<Vote>>) -> ArtifactEvent {
+        ArtifactEvent::FtsFilter { items, reply }
+    }
+    fn flush_event(ts: Timestamp, items: Arc<Vec<Self>>, keep: Arc<Vec<bool>>) -> ArtifactEvent {
+        ArtifactEvent::FtsFlush { ts, items, keep }
+    }
+}
+
+/// One stream at the coordinator.
+pub struct Half<T: StreamItem> {
+    out: Box<dyn Write + Send>,
+    /// Since the last marker.
+    new: Vec<T>,
+    /// Delivered to `on_new_*`, waiting for the flush: the batches as they
+    /// were shared with the instances (after the flush's barrier nobody
+    /// holds them any more, so they are taken back without a copy).
+    held: Vec<Arc<Vec<T>>>,
+    written: BTreeMap<String, u64>,
+    dropped: u64,
+    error: Option<String>,
+}
+
+impl<T: StreamItem> Half<T> {
+    fn new(out: Box<dyn Write + Send>) -> Half<T> {
+        Half {
+            out,
+            new: Vec::new(),
+            held: Vec::new(),
+            written: BTreeMap::new(),
+            dropped: 0,
+            error: None,
+        }
+    }
+
+    fn has_items(&self) -> bool {
+        !self.new.is_empty() || self.held.iter().any(|b| !b.is_empty())
+    }
+
+    fn deliver_new(&mut self, instances: &[RunningInstance]) {
+        if self.new.is_empty() {
+            return;
+        }
+        let mut batch = std::mem::take(&mut self.new);
+        let listeners: Vec<&RunningInstance> = instances
+            .iter()
+            .filter(|i| T::wants(i, ArtifactEvents::NEW))
+            .collect();
+        if !listeners.is_empty() {
+            batch.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        }
+        let batch = Arc::new(batch);
+        for inst in listeners {
+            inst.send(PluginEvent::Artifact(T::new_event(batch.clone())));
+        }
+        self.held.push(batch);
+    }
+
+    fn flush(
+        &mut self,
+        ts: Timestamp,
+        instances: &[RunningInstance],
+        live: bool,
+        groups: &ArtifactGroups,
+    ) {
+        self.deliver_new(instances);
+        let mut items: Vec<T> = Vec::new();
+        for batch in self.held.drain(..) {
+            match Arc::try_unwrap(batch) {
+                Ok(mut b) => items.append(&mut b),
+                Err(shared) => items.extend(shared.iter().cloned()),
+            }
+        }
+        // The whole interval in one order: what plugins added reaches the
+        // coordinator at a marker that depends on their threads' timing.
+        items.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        let items = Arc::new(items);
+        let keep = Arc::new(crate::plugin::votes::tally(
+            instances,
+            live,
+            items.len(),
+            |i| {
+                T::wants(i, ArtifactEvents::FLUSH_FILTER).then(|| {
+                    let (tx, rx) = bounded(1);
+                    (
+                        PluginEvent::Artifact(T::filter_event(items.clone(), tx)),
+                        rx,
+                    )
+                })
+            },
+        ));
+        for inst in instances
+            .iter()
+            .filter(|i| T::wants(i, ArtifactEvents::FLUSH))
+        {
+            inst.send(PluginEvent::Artifact(T::flush_event(
+                ts,
+                items.clone(),
+                keep.clone(),
+            )));
+        }
+        let mut names = GroupNames::new(groups, T::KIND);
+        for (item, kept) in items.iter().zip(keep.iter()) {
+            if !kept {
+                self.dropped += 1;
+                continue;
+            }
+            let (guid, name) = names.of(item.group());
+            *self.written.entry(name.to_string()).or_default() += 1;
+            if let Err(e) = write_line(&mut self.out, &item.line(guid, name)) {
+                self.error.get_or_insert(format!("{}: {e}", T::FILE));
+            }
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Err(e) = self.out.flush() {
+            self.error.get_or_insert(format!("{}: {e}", T::FILE));
+        }
+    }
+}
+
 /// The coordinator's state of both streams.
 pub struct ArtifactStream {
     groups: Arc<ArtifactGroups>,
-    out: ArtifactOutputs,
     feedback: Receiver<Artifact>,
-    new_resources: Vec<Resource>,
-    new_fts: Vec<FtsDoc>,
-    held_resources: Vec<Resource>,
-    held_fts: Vec<FtsDoc>,
-    /// Counters.
-    pub stats: ArtifactStats,
-    /// The first write error, with the file's name.
-    pub error: Option<String>,
+    resources: Half<Resource>,
+    fts: Half<FtsDoc>,
+    added_by_plugins: u64,
 }
 
 impl ArtifactStream {
@@ -72,14 +284,10 @@ impl ArtifactStream {
     ) -> ArtifactStream {
         ArtifactStream {
             groups,
-            out,
             feedback,
-            new_resources: Vec::new(),
-            new_fts: Vec::new(),
-            held_resources: Vec::new(),
-            held_fts: Vec::new(),
-            stats: ArtifactStats::default(),
-            error: None,
+            resources: Half::new(out.resources),
+            fts: Half::new(out.fts),
+            added_by_plugins: 0,
         }
     }
 
@@ -87,8 +295,8 @@ impl ArtifactStream {
     pub fn push(&mut self, items: Vec<Artifact>) {
         for a in items {
             match a {
-                Artifact::Resource(r) => self.new_resources.push(r),
-                Artifact::Fts(d) => self.new_fts.push(d),
+                Artifact::Resource(r) => self.resources.new.push(r),
+                Artifact::Fts(d) => self.fts.new.push(d),
             }
         }
     }
@@ -97,7 +305,7 @@ impl ArtifactStream {
     pub fn take_feedback(&mut self) -> usize {
         let items: Vec<Artifact> = self.feedback.try_iter().collect();
         let n = items.len();
-        self.stats.added_by_plugins += n as u64;
+        self.added_by_plugins += n as u64;
         self.push(items);
         n
     }
@@ -106,143 +314,46 @@ impl ArtifactStream {
     /// holds them for the flush.
     pub fn deliver_new(&mut self, instances: &[RunningInstance]) {
         self.take_feedback();
-        if !self.new_resources.is_empty() {
-            let mut batch = std::mem::take(&mut self.new_resources);
-            batch.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-            let batch = Arc::new(batch);
-            for inst in instances
-                .iter()
-                .filter(|i| i.wants_resources(ArtifactEvents::NEW))
-            {
-                inst.send(PluginEvent::Artifact(ArtifactEvent::NewResources(
-                    batch.clone(),
-                )));
-            }
-            self.held_resources
-                .extend(Arc::try_unwrap(batch).unwrap_or_else(|b| (*b).clone()));
-        }
-        if !instances.iter().any(|i| i.wants_fts(ArtifactEvents::NEW)) {
-            self.held_fts.append(&mut self.new_fts);
-        }
-        if !self.new_fts.is_empty() {
-            let mut batch = std::mem::take(&mut self.new_fts);
-            batch.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-            let batch = Arc::new(batch);
-            for inst in instances
-                .iter()
-                .filter(|i| i.wants_fts(ArtifactEvents::NEW))
-            {
-                inst.send(PluginEvent::Artifact(ArtifactEvent::NewFts(batch.clone())));
-            }
-            self.held_fts
-                .extend(Arc::try_unwrap(batch).unwrap_or_else(|b| (*b).clone()));
-        }
+        self.resources.deliver_new(instances);
+        self.fts.deliver_new(instances);
     }
 
     /// Whether anything waits for a flush.
     pub fn has_items(&self) -> bool {
-        !(self.held_resources.is_empty()
-            && self.held_fts.is_empty()
-            && self.new_resources.is_empty()
-            && self.new_fts.is_empty())
+        self.resources.has_items() || self.fts.has_items()
     }
 
-    /// Runs both streams' flush of the interval ending at `ts`.
+    /// Runs both streams' flush of the interval ending at `ts`, resources
+    /// first.
     pub fn flush(&mut self, ts: Timestamp, instances: &[RunningInstance], live: bool) {
-        self.deliver_new(instances);
-        // The whole interval in one order: what plugins added reaches the
-        // coordinator at a marker that depends on their threads' timing.
-        self.held_resources
-            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        self.held_fts
-            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        let resources = Arc::new(std::mem::take(&mut self.held_resources));
-        let keep = Arc::new(votes(instances, live, resources.len(), |i| {
-            i.votes_resources().then(|| {
-                let (tx, rx) = bounded(1);
-                let e = ArtifactEvent::ResourceFilter {
-                    items: resources.clone(),
-                    reply: tx,
-                };
-                (PluginEvent::Artifact(e), rx)
-            })
-        }));
-        let groups = Arc::new(self.groups.all(GroupKind::Resource));
-        for inst in instances
-            .iter()
-            .filter(|i| i.wants_resources(ArtifactEvents::FLUSH))
-        {
-            inst.send(PluginEvent::Artifact(ArtifactEvent::ResourceFlush {
-                ts,
-                groups: groups.clone(),
-                items: resources.clone(),
-                keep: keep.clone(),
-            }));
-        }
-        let mut names = GroupNames::new(&self.groups, GroupKind::Resource);
-        for (r, kept) in resources.iter().zip(keep.iter()) {
-            if !kept {
-                self.stats.resources_dropped += 1;
-                continue;
-            }
-            let (guid, name) = names.of(&r.group);
-            *self.stats.resources.entry(name.to_string()).or_default() += 1;
-            if let Err(e) = write_line(&mut self.out.resources, &r.to_json(guid, name)) {
-                self.error.get_or_insert(format!("resources.ndjson: {e}"));
-            }
-        }
-
-        let docs = Arc::new(std::mem::take(&mut self.held_fts));
-        let keep = Arc::new(votes(instances, live, docs.len(), |i| {
-            i.votes_fts().then(|| {
-                let (tx, rx) = bounded(1);
-                let e = ArtifactEvent::FtsFilter {
-                    items: docs.clone(),
-                    reply: tx,
-                };
-                (PluginEvent::Artifact(e), rx)
-            })
-        }));
-        let groups = Arc::new(self.groups.all(GroupKind::Fts));
-        for inst in instances
-            .iter()
-            .filter(|i| i.wants_fts(ArtifactEvents::FLUSH))
-        {
-            inst.send(PluginEvent::Artifact(ArtifactEvent::FtsFlush {
-                ts,
-                groups: groups.clone(),
-                items: docs.clone(),
-                keep: keep.clone(),
-            }));
-        }
-        let mut names = GroupNames::new(&self.groups, GroupKind::Fts);
-        for (d, kept) in docs.iter().zip(keep.iter()) {
-            if !kept {
-                self.stats.fts_dropped += 1;
-                continue;
-            }
-            let (guid, name) = names.of(&d.group);
-            *self
-                .stats
-                .fts_documents
-                .entry(name.to_string())
-                .or_default() += 1;
-            if let Err(e) = write_line(&mut self.out.fts, &d.to_json(guid, name)) {
-                self.error.get_or_insert(format!("fts.ndjson: {e}"));
-            }
-        }
+        self.take_feedback();
+        self.resources.flush(ts, instances, live, &self.groups);
+        self.fts.flush(ts, instances, live, &self.groups);
     }
 
     /// Flushes the files (end of the run).
     pub fn finish(&mut self) {
-        for (name, w) in [
-            ("resources.ndjson", &mut self.out.resources),
-            ("fts.ndjson", &mut self.out.fts),
-        ] {
-            if let Err(e) = w.flush() {
-                self.error.get_or_insert(format!("{name}: {e}"));
-            }
+        self.resources.finish();
+        self.fts.finish();
+    }
+
+    /// What the streams counted.
+    pub fn stats(&self) -> ArtifactStats {
+        ArtifactStats {
+            resources: self.resources.written.clone(),
+            resources_dropped: self.resources.dropped,
+            fts_documents: self.fts.written.clone(),
+            fts_dropped: self.fts.dropped,
+            added_by_plugins: self.added_by_plugins,
         }
+    }
+
+    /// The first write error, naming the file.
+    pub fn error(&mut self) -> Option<String> {
+        self.resources
+            .error
+            .take()
+            .or_else(|| self.fts.error.take())
     }
 }
 
@@ -255,7 +366,7 @@ fn write_line(w: &mut dyn Write, v: &impl serde::Serialize) -> std::io::Result<(
 struct GroupNames<'a> {
     groups: &'a ArtifactGroups,
     kind: GroupKind,
-    seen: Vec<(weir_plugin_api::Guid, String, String)>,
+    seen: Vec<(Guid, String, String)>,
 }
 
 impl<'a> GroupNames<'a> {
@@ -267,7 +378,7 @@ impl<'a> GroupNames<'a> {
         }
     }
 
-    fn of(&mut self, g: &weir_plugin_api::Guid) -> (&str, &str) {
+    fn of(&mut self, g: &Guid) -> (&str, &str) {
         let i = match self.seen.iter().position(|(x, _, _)| x == g) {
             Some(i) => i,
             None => {
@@ -279,46 +390,4 @@ impl<'a> GroupNames<'a> {
         let (_, guid, name) = &self.seen[i];
         (guid, name)
     }
-}
-
-/// The outcome of the flush-filter votes over `n` items: `keep[i]`.
-/// `ask` makes an instance's request (or `None` when it does not vote).
-fn votes(
-    instances: &[RunningInstance],
-    live: bool,
-    n: usize,
-    ask: impl Fn(&RunningInstance) -> Option<(PluginEvent, Receiver<Vec<Vote>>)>,
-) -> Vec<bool> {
-    let mut any_drop = vec![false; n];
-    let mut any_keep = vec![false; n];
-    if n == 0 {
-        return Vec::new();
-    }
-    let mut replies = Vec::new();
-    for inst in instances {
-        if let Some((event, rx)) = ask(inst) {
-            inst.send(event);
-            replies.push((inst, rx));
-        }
-    }
-    let deadline = std::time::Instant::now() + crate::engine::coordinator::LIVE_VOTE_WAIT;
-    for (inst, rx) in replies {
-        let answer = if live {
-            inst.await_votes_until(&rx, deadline)
-        } else {
-            inst.await_votes(&rx)
-        };
-        for (i, v) in answer.unwrap_or_default().iter().enumerate().take(n) {
-            match v.known() {
-                Vote::Drop => any_drop[i] = true,
-                Vote::Keep => any_keep[i] = true,
-                _ => {}
-            }
-        }
-    }
-    any_drop
-        .iter()
-        .zip(&any_keep)
-        .map(|(d, k)| !d || *k)
-        .collect()
 }

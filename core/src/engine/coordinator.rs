@@ -21,7 +21,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use crossbeam_channel::{bounded, Receiver, Select};
-use weir_plugin_api::{ArtifactEvents, FlowEvents, Timestamp, Vote};
+use weir_plugin_api::{ArtifactEvents, FlowEvents, Timestamp};
 
 use super::counter_flush::{apply_feedback, send_updates, PluginHook};
 use super::worker::{Marker, WorkerOut};
@@ -401,43 +401,15 @@ impl<W: Write> Coordinator<W> {
 
     /// Gathers the flush-filter votes; `keep[i]` is the outcome for flow `i`.
     fn votes(&self, flows: &Arc<Vec<FlowSnapshot>>) -> Vec<bool> {
-        let mut any_drop = vec![false; flows.len()];
-        let mut any_keep = vec![false; flows.len()];
-        if flows.is_empty() {
-            return Vec::new();
-        }
-        let mut replies = Vec::new();
-        for (n, inst) in self.instances.iter().enumerate().filter(|(_, i)| i.votes()) {
-            let (tx, rx) = bounded(1);
-            inst.send(PluginEvent::Filter {
-                flows: flows.clone(),
-                reply: tx,
-            });
-            replies.push((n, rx));
-        }
-        // Live capture waits a bounded time for all the votes together.
-        let deadline = std::time::Instant::now() + LIVE_VOTE_WAIT;
-        for (n, rx) in replies {
-            // An instance gone without answering counts as abstaining.
-            let votes = if self.live {
-                self.instances[n].await_votes_until(&rx, deadline)
-            } else {
-                self.instances[n].await_votes(&rx)
-            };
-            if let Some(votes) = votes {
-                for (i, v) in votes.iter().enumerate().take(flows.len()) {
-                    match v.known() {
-                        Vote::Drop => any_drop[i] = true,
-                        Vote::Keep => any_keep[i] = true,
-                        _ => {}
-                    }
-                }
-            }
-        }
-        any_drop
-            .iter()
-            .zip(&any_keep)
-            .map(|(d, k)| !d || *k)
-            .collect()
+        crate::plugin::votes::tally(&self.instances, self.live, flows.len(), |inst| {
+            inst.votes().then(|| {
+                let (tx, rx) = bounded(1);
+                let e = PluginEvent::Filter {
+                    flows: flows.clone(),
+                    reply: tx,
+                };
+                (e, rx)
+            })
+        })
     }
 }

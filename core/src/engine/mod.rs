@@ -528,7 +528,7 @@ impl Engine {
             .map(|(k, v)| (k.to_string(), v))
             .collect();
         summary.tunnelled_packets = read.tunnelled;
-        summary.artifacts = artifacts.stats.clone();
+        summary.artifacts = artifacts.stats();
         summary.extract = cfg
             .app
             .as_ref()
@@ -601,7 +601,7 @@ impl Engine {
         for io in [
             capture_log.and_then(|l| l.error),
             counter_out.error.take(),
-            artifacts.error.take(),
+            artifacts.error(),
             keyinfo_error,
             tracker_error,
             cstats.io_error.map(|e| format!("flows.ndjson: {e}")),

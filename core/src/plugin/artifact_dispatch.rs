@@ -4,15 +4,18 @@
 //!
 //! Each event carries the whole batch (shared by every instance); the
 //! instance takes the items of the groups it subscribed to and skips those
-//! it added itself, so that an item never loops back to its author.
+//! it added itself, so that an item never loops back to its author. Both
+//! monitor kinds run the same code through [`Watcher`].
 
 use std::sync::Arc;
 
 use crossbeam_channel::Sender;
+use weir_plugin_api::abi::ext::Extensions;
 use weir_plugin_api::objects::{FtsMonitorObject, ResourceMonitorObject};
 use weir_plugin_api::{ArtifactEvents, ArtifactGroupRef, Guid, Timestamp, Vote};
 
 use super::instance::Runner;
+use crate::artifacts::stream::StreamItem;
 use crate::artifacts::{FtsDoc, Origin, Resource};
 
 /// One resource or FTS event for an instance.
@@ -20,9 +23,9 @@ pub enum ArtifactEvent {
     /// The groups the instance's monitors subscribed to, resolved when the
     /// run starts (sent before any other artifact event).
     Subscribed {
-        /// Resource groups (GUID, name).
+        /// Resource groups (GUID, name), in group order.
         resource: Vec<(Guid, String)>,
-        /// FTS groups (GUID, name).
+        /// FTS groups (GUID, name), in group order.
         fts: Vec<(Guid, String)>,
     },
     /// New resources (`on_new_resource`).
@@ -47,8 +50,6 @@ pub enum ArtifactEvent {
     ResourceFlush {
         /// End of the interval.
         ts: Timestamp,
-        /// Every resource group, in order.
-        groups: Arc<Vec<(Guid, String)>>,
         /// The interval's resources.
         items: Arc<Vec<Resource>>,
         /// Vote outcome per item.
@@ -58,8 +59,6 @@ pub enum ArtifactEvent {
     FtsFlush {
         /// End of the interval.
         ts: Timestamp,
-        /// Every FTS group, in order.
-        groups: Arc<Vec<(Guid, String)>>,
         /// The interval's documents.
         items: Arc<Vec<FtsDoc>>,
         /// Vote outcome per item.
@@ -67,19 +66,79 @@ pub enum ArtifactEvent {
     },
 }
 
-/// An instance's resource and FTS monitors and what they listen to.
-#[derive(Default)]
-pub(crate) struct ArtifactMonitors {
-    pub(crate) resource: Option<ResourceMonitorObject>,
-    pub(crate) resource_events: ArtifactEvents,
-    resource_groups: Vec<(Guid, String)>,
-    pub(crate) fts: Option<FtsMonitorObject>,
-    pub(crate) fts_events: ArtifactEvents,
-    fts_groups: Vec<(Guid, String)>,
+/// A host-side monitor object of one artifact kind, as the dispatcher
+/// calls it (the items are built into their ABI records for each call).
+pub(crate) trait Watcher<T> {
+    fn on_new(&mut self, item: &T, group: &str) -> Result<(), String>;
+    fn filter(&mut self, item: &T, group: &str) -> Result<Vote, String>;
+    fn on_flush(&mut self, item: &T, group: &str) -> Result<(), String>;
+    fn begin(&mut self, group: &ArtifactGroupRef<'_>, ts: Timestamp) -> Result<(), String>;
+    fn end(&mut self, group: &ArtifactGroupRef<'_>, ts: Timestamp) -> Result<(), String>;
+    fn metronome(&mut self, ts: Timestamp, tick: u64) -> Result<(), String>;
 }
 
-fn name_of<'a>(groups: &'a [(Guid, String)], g: &Guid) -> Option<&'a str> {
-    groups.iter().find(|(x, _)| x == g).map(|(_, n)| n.as_str())
+impl Watcher<Resource> for ResourceMonitorObject {
+    fn on_new(&mut self, r: &Resource, group: &str) -> Result<(), String> {
+        r.with_record(group, |rec| self.on_new_resource(rec))
+    }
+    fn filter(&mut self, r: &Resource, group: &str) -> Result<Vote, String> {
+        r.with_record(group, |rec| self.flush_filter(rec))
+    }
+    fn on_flush(&mut self, r: &Resource, group: &str) -> Result<(), String> {
+        r.with_record(group, |rec| ResourceMonitorObject::on_flush(self, rec))
+    }
+    fn begin(&mut self, group: &ArtifactGroupRef<'_>, ts: Timestamp) -> Result<(), String> {
+        self.on_begin_flush(group, ts)
+    }
+    fn end(&mut self, group: &ArtifactGroupRef<'_>, ts: Timestamp) -> Result<(), String> {
+        self.on_end_flush(group, ts)
+    }
+    fn metronome(&mut self, ts: Timestamp, tick: u64) -> Result<(), String> {
+        self.on_metronome(ts, tick, 1)
+    }
+}
+
+impl Watcher<FtsDoc> for FtsMonitorObject {
+    fn on_new(&mut self, d: &FtsDoc, group: &str) -> Result<(), String> {
+        d.with_record(group, |rec| self.on_new_document(rec))
+    }
+    fn filter(&mut self, d: &FtsDoc, group: &str) -> Result<Vote, String> {
+        d.with_record(group, |rec| self.flush_filter(rec))
+    }
+    fn on_flush(&mut self, d: &FtsDoc, group: &str) -> Result<(), String> {
+        d.with_record(group, |rec| FtsMonitorObject::on_flush(self, rec))
+    }
+    fn begin(&mut self, group: &ArtifactGroupRef<'_>, ts: Timestamp) -> Result<(), String> {
+        self.on_begin_flush(group, ts)
+    }
+    fn end(&mut self, group: &ArtifactGroupRef<'_>, ts: Timestamp) -> Result<(), String> {
+        self.on_end_flush(group, ts)
+    }
+    fn metronome(&mut self, ts: Timestamp, tick: u64) -> Result<(), String> {
+        self.on_metronome(ts, tick, 1)
+    }
+}
+
+/// One monitor kind of an instance: the monitor, its events, its groups.
+pub(crate) struct Watch<M> {
+    pub(crate) monitor: Option<M>,
+    pub(crate) events: ArtifactEvents,
+    groups: Vec<(Guid, String)>,
+}
+
+impl<M> Watch<M> {
+    fn name_of(&self, g: &Guid) -> Option<&str> {
+        self.groups
+            .iter()
+            .find(|(x, _)| x == g)
+            .map(|(_, n)| n.as_str())
+    }
+}
+
+/// An instance's resource and FTS monitors.
+pub(crate) struct ArtifactMonitors {
+    pub(crate) resource: Watch<ResourceMonitorObject>,
+    pub(crate) fts: Watch<FtsMonitorObject>,
 }
 
 impl ArtifactMonitors {
@@ -91,13 +150,29 @@ impl ArtifactMonitors {
         fts_events: ArtifactEvents,
     ) -> ArtifactMonitors {
         ArtifactMonitors {
-            resource,
-            resource_events,
-            fts,
-            fts_events,
-            ..ArtifactMonitors::default()
+            resource: Watch {
+                monitor: resource,
+                events: resource_events,
+                groups: Vec::new(),
+            },
+            fts: Watch {
+                monitor: fts,
+                events: fts_events,
+                groups: Vec::new(),
+            },
         }
     }
+}
+
+/// Picks one kind's [`Watch`] out of an instance's monitors.
+type Pick<M> = fn(&mut ArtifactMonitors) -> &mut Watch<M>;
+
+fn resources(a: &mut ArtifactMonitors) -> &mut Watch<ResourceMonitorObject> {
+    &mut a.resource
+}
+
+fn documents(a: &mut ArtifactMonitors) -> &mut Watch<FtsMonitorObject> {
+    &mut a.fts
 }
 
 impl Runner {
@@ -120,208 +195,130 @@ impl Runner {
 
     /// Calls the resource and FTS monitors' `on_metronome`, if subscribed.
     pub(crate) fn artifact_metronome(&mut self, ts: Timestamp, tick: u64) {
-        if self
-            .artifacts
-            .resource_events
-            .contains(ArtifactEvents::METRONOME)
-        {
-            if let Some(m) = self.artifacts.resource.as_mut() {
-                let r = {
-                    let _busy = self.stats.busy("on_metronome");
-                    m.on_metronome(ts, tick, 1)
-                };
-                if self.check(r).is_none() {
-                    return;
-                }
+        self.watch_metronome::<Resource, _>(resources, ts, tick);
+        self.watch_metronome::<FtsDoc, _>(documents, ts, tick);
+    }
+
+    pub(crate) fn artifact_event(&mut self, event: ArtifactEvent) {
+        match event {
+            ArtifactEvent::Subscribed { resource, fts } => {
+                self.artifacts.resource.groups = resource;
+                self.artifacts.fts.groups = fts;
             }
-        }
-        if self
-            .artifacts
-            .fts_events
-            .contains(ArtifactEvents::METRONOME)
-        {
-            if let Some(m) = self.artifacts.fts.as_mut() {
-                let r = {
-                    let _busy = self.stats.busy("on_metronome");
-                    m.on_metronome(ts, tick, 1)
-                };
-                self.check(r);
+            ArtifactEvent::NewResources(items) => self.watch_new(resources, &items),
+            ArtifactEvent::NewFts(items) => self.watch_new(documents, &items),
+            ArtifactEvent::ResourceFilter { items, reply } => {
+                let _ = reply.send(self.watch_filter(resources, &items));
+            }
+            ArtifactEvent::FtsFilter { items, reply } => {
+                let _ = reply.send(self.watch_filter(documents, &items));
+            }
+            ArtifactEvent::ResourceFlush { ts, items, keep } => {
+                self.watch_flush(resources, ts, &items, &keep)
+            }
+            ArtifactEvent::FtsFlush { ts, items, keep } => {
+                self.watch_flush(documents, ts, &items, &keep)
             }
         }
     }
 
-    pub(crate) fn artifact_event(&mut self, event: ArtifactEvent) {
+    /// Runs `call` on the monitor `pick` chooses, as the callback `label`,
+    /// with the name of `group` (`None` when the monitor is gone, disabled,
+    /// or not subscribed to `group`); a failure disables the instance.
+    fn call_watch<M, R>(
+        &mut self,
+        pick: Pick<M>,
+        label: &'static str,
+        group: Option<&Guid>,
+        call: impl FnOnce(&mut M, &str) -> Result<R, String>,
+    ) -> Option<R> {
+        if self.disabled() {
+            return None;
+        }
+        let w = pick(&mut self.artifacts);
+        let name = match group {
+            Some(g) => w.name_of(g)?.to_string(),
+            None => String::new(),
+        };
+        let m = w.monitor.as_mut()?;
+        let r = {
+            let _busy = self.stats.busy(label);
+            call(m, &name)
+        };
+        self.check(r)
+    }
+
+    fn watch_metronome<T, M: Watcher<T>>(&mut self, pick: Pick<M>, ts: Timestamp, tick: u64) {
+        if pick(&mut self.artifacts)
+            .events
+            .contains(ArtifactEvents::METRONOME)
+        {
+            self.call_watch(pick, "on_metronome", None, |m, _| m.metronome(ts, tick));
+        }
+    }
+
+    fn watch_new<T: StreamItem, M: Watcher<T>>(&mut self, pick: Pick<M>, items: &[T]) {
         let me = self.origin();
-        match event {
-            ArtifactEvent::Subscribed { resource, fts } => {
-                self.artifacts.resource_groups = resource;
-                self.artifacts.fts_groups = fts;
+        for item in items.iter().filter(|i| i.origin() != me) {
+            self.state.set_now(item.ts());
+            self.call_watch(pick, T::NEW_CALLBACK, Some(item.group()), |m, g| {
+                m.on_new(item, g)
+            });
+        }
+    }
+
+    fn watch_filter<T: StreamItem, M: Watcher<T>>(
+        &mut self,
+        pick: Pick<M>,
+        items: &[T],
+    ) -> Vec<Vote> {
+        let me = self.origin();
+        let mut votes = vec![Vote::Abstain; items.len()];
+        for (i, item) in items.iter().enumerate() {
+            if item.origin() == me {
+                continue;
             }
-            ArtifactEvent::NewResources(items) => {
-                for r in items.iter().filter(|r| r.origin != me) {
-                    let Some(name) = name_of(&self.artifacts.resource_groups, &r.group) else {
-                        continue;
-                    };
-                    if self.disabled() {
-                        return;
-                    }
-                    let Some(m) = self.artifacts.resource.as_mut() else {
-                        return;
-                    };
-                    self.state.set_now(r.ts);
-                    let res = {
-                        let _busy = self.stats.busy("on_new_resource");
-                        r.with_record(name, |rec| m.on_new_resource(rec))
-                    };
-                    self.check(res);
+            let was_disabled = self.disabled();
+            match self.call_watch(pick, "flush_filter", Some(item.group()), |m, g| {
+                m.filter(item, g)
+            }) {
+                Some(v) => votes[i] = v,
+                // A failure now: the instance abstains on every item.
+                None if !was_disabled && self.disabled() => {
+                    votes.iter_mut().for_each(|v| *v = Vote::Abstain);
+                    break;
+                }
+                None => {}
+            }
+        }
+        votes
+    }
+
+    fn watch_flush<T: StreamItem, M: Watcher<T>>(
+        &mut self,
+        pick: Pick<M>,
+        ts: Timestamp,
+        items: &[T],
+        keep: &[bool],
+    ) {
+        self.state.set_now(ts);
+        let me = self.origin();
+        let groups = pick(&mut self.artifacts).groups.clone();
+        for (guid, name) in &groups {
+            let group = ArtifactGroupRef {
+                guid: *guid,
+                name: name.as_str().into(),
+                ext: Extensions::NONE,
+            };
+            self.call_watch(pick, "on_begin_flush", None, |m, _| m.begin(&group, ts));
+            for (item, kept) in items.iter().zip(keep) {
+                if *kept && item.group() == guid && item.origin() != me {
+                    self.call_watch(pick, "on_flush", Some(guid), |m, g| m.on_flush(item, g));
                 }
             }
-            ArtifactEvent::NewFts(items) => {
-                for d in items.iter().filter(|d| d.origin != me) {
-                    let Some(name) = name_of(&self.artifacts.fts_groups, &d.group) else {
-                        continue;
-                    };
-                    if self.disabled() {
-                        return;
-                    }
-                    let Some(m) = self.artifacts.fts.as_mut() else {
-                        return;
-                    };
-                    self.state.set_now(d.ts);
-                    let res = {
-                        let _busy = self.stats.busy("on_new_document");
-                        d.with_record(name, |rec| m.on_new_document(rec))
-                    };
-                    self.check(res);
-                }
-            }
-            ArtifactEvent::ResourceFilter { items, reply } => {
-                let mut votes = vec![Vote::Abstain; items.len()];
-                for (i, r) in items.iter().enumerate() {
-                    let Some(name) = name_of(&self.artifacts.resource_groups, &r.group) else {
-                        continue;
-                    };
-                    if r.origin == me || self.disabled() {
-                        continue;
-                    }
-                    let Some(m) = self.artifacts.resource.as_mut() else {
-                        break;
-                    };
-                    let res = {
-                        let _busy = self.stats.busy("flush_filter");
-                        r.with_record(name, |rec| m.flush_filter(rec))
-                    };
-                    match self.check(res) {
-                        Some(v) => votes[i] = v,
-                        None => votes.iter_mut().for_each(|v| *v = Vote::Abstain),
-                    }
-                }
-                let _ = reply.send(votes);
-            }
-            ArtifactEvent::FtsFilter { items, reply } => {
-                let mut votes = vec![Vote::Abstain; items.len()];
-                for (i, d) in items.iter().enumerate() {
-                    let Some(name) = name_of(&self.artifacts.fts_groups, &d.group) else {
-                        continue;
-                    };
-                    if d.origin == me || self.disabled() {
-                        continue;
-                    }
-                    let Some(m) = self.artifacts.fts.as_mut() else {
-                        break;
-                    };
-                    let res = {
-                        let _busy = self.stats.busy("flush_filter");
-                        d.with_record(name, |rec| m.flush_filter(rec))
-                    };
-                    match self.check(res) {
-                        Some(v) => votes[i] = v,
-                        None => votes.iter_mut().for_each(|v| *v = Vote::Abstain),
-                    }
-                }
-                let _ = reply.send(votes);
-            }
-            ArtifactEvent::ResourceFlush {
-                ts,
-                items,
-                keep,
-                groups: _,
-            } => {
-                self.state.set_now(ts);
-                let groups = self.artifacts.resource_groups.clone();
-                for (guid, name) in &groups {
-                    let group = ArtifactGroupRef {
-                        guid: *guid,
-                        name: name.as_str().into(),
-                        ext: weir_plugin_api::abi::ext::Extensions::NONE,
-                    };
-                    macro_rules! call {
-                        ($label:literal, $m:ident => $e:expr) => {{
-                            if self.disabled() {
-                                return;
-                            }
-                            let Some($m) = self.artifacts.resource.as_mut() else {
-                                return;
-                            };
-                            let r = {
-                                let _busy = self.stats.busy($label);
-                                $e
-                            };
-                            if self.check(r).is_none() {
-                                return;
-                            }
-                        }};
-                    }
-                    call!("on_begin_flush", m => m.on_begin_flush(&group, ts));
-                    for (r, kept) in items.iter().zip(keep.iter()) {
-                        if !kept || r.group != *guid || r.origin == me {
-                            continue;
-                        }
-                        call!("on_flush", m => r.with_record(name, |rec| m.on_flush(rec)));
-                    }
-                    call!("on_end_flush", m => m.on_end_flush(&group, ts));
-                }
-            }
-            ArtifactEvent::FtsFlush {
-                ts,
-                items,
-                keep,
-                groups: _,
-            } => {
-                self.state.set_now(ts);
-                let groups = self.artifacts.fts_groups.clone();
-                for (guid, name) in &groups {
-                    let group = ArtifactGroupRef {
-                        guid: *guid,
-                        name: name.as_str().into(),
-                        ext: weir_plugin_api::abi::ext::Extensions::NONE,
-                    };
-                    macro_rules! call {
-                        ($label:literal, $m:ident => $e:expr) => {{
-                            if self.disabled() {
-                                return;
-                            }
-                            let Some($m) = self.artifacts.fts.as_mut() else {
-                                return;
-                            };
-                            let r = {
-                                let _busy = self.stats.busy($label);
-                                $e
-                            };
-                            if self.check(r).is_none() {
-                                return;
-                            }
-                        }};
-                    }
-                    call!("on_begin_flush", m => m.on_begin_flush(&group, ts));
-                    for (d, kept) in items.iter().zip(keep.iter()) {
-                        if !kept || d.group != *guid || d.origin == me {
-                            continue;
-                        }
-                        call!("on_flush", m => d.with_record(name, |rec| m.on_flush(rec)));
-                    }
-                    call!("on_end_flush", m => m.on_end_flush(&group, ts));
-                }
+            self.call_watch(pick, "on_end_flush", None, |m, _| m.end(&group, ts));
+            if self.disabled() {
+                return;
             }
         }
     }

@@ -514,8 +514,8 @@ impl Runner {
         drop(self.flow.take());
         drop(self.counter.take());
         drop(self.tracker.take());
-        drop(self.artifacts.resource.take());
-        drop(self.artifacts.fts.take());
+        drop(self.artifacts.resource.monitor.take());
+        drop(self.artifacts.fts.monitor.take());
         drop(self.engine.take());
     }
 

@@ -13,6 +13,7 @@ pub mod info;
 pub mod instance;
 pub mod loader;
 pub mod spec;
+pub mod votes;
 
 pub use host::{AlertGroups, Feedback, InstanceHost, InstanceState};
 pub use instance::{InstanceStats, PluginEvent, RunningInstance, DEFAULT_QUEUE_DEPTH};
