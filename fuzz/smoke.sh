@@ -10,9 +10,13 @@ cd "$(dirname "$0")"
 secs=${1:-20}
 targets=$(sed -n 's/^name = "\(.*\)"$/\1/p' Cargo.toml | grep -v '^weir-fuzz$')
 [ -n "$targets" ] || { echo "fuzz/smoke.sh: no targets in fuzz/Cargo.toml" >&2; exit 1; }
-cargo fuzz build --sanitizer none -O $targets >/dev/null 2>&1 || cargo fuzz build --sanitizer none -O
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+if ! cargo fuzz build --sanitizer none -O >"$work/build.log" 2>&1; then
+  tail -n 40 "$work/build.log" >&2
+  echo "fuzz/smoke.sh: building the fuzz targets failed (log above)" >&2
+  exit 1
+fi
 for t in $targets; do
   mkdir -p "$work/$t"
   start=$(date +%s)

@@ -5,7 +5,7 @@
 //! Each event carries the whole batch (shared by every instance); the
 //! instance takes the items of the groups it subscribed to and skips those
 //! it added itself, so that an item never loops back to its author. Both
-//! monitor kinds run the same code through [`Watcher`].
+//! monitor kinds run the same code through `Watcher`.
 
 use std::sync::Arc;
 
