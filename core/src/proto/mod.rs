@@ -6,4 +6,5 @@
 //! by the caller, events are pushed into a caller-owned `Vec`, and every limit
 //! is a config field.
 
+pub mod dns;
 pub mod http;
