@@ -204,6 +204,12 @@ impl DnsMessage {
         Ok(out)
     }
 
+    /// The TC bit: the answer did not fit (UDP), the client should retry
+    /// over TCP. Not a parse problem: see [`DnsMessage::malformed`].
+    pub fn truncated(&self) -> bool {
+        self.flags.tc()
+    }
+
     /// All records, answer section first, with their section.
     pub fn records(&self) -> impl Iterator<Item = (Section, &Record)> {
         let a = self.answers.iter().map(|r| (Section::Answer, r));

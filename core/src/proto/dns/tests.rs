@@ -1221,3 +1221,78 @@ fn oracle_other_captures() {
         assert_eq!(check_capture(capture), (msgs, rrs), "{capture}");
     }
 }
+
+/// The EDNS values of every message with an OPT record, against tshark's
+/// fields (UDP size, extended rcode, version, DO, client subnet).
+#[test]
+fn oracle_edns_fields() {
+    for (capture, opts, subnets) in [("dns-edns-v4v6", 85, 10), ("dns-mixed", 23, 0)] {
+        let path = pcap_path(capture);
+        let text = tshark(&[
+            "-n",
+            "-r",
+            &path,
+            "-Y",
+            "dns.resp.type == 41",
+            "-T",
+            "fields",
+            "-E",
+            "occurrence=f",
+            "-e",
+            "frame.number",
+            "-e",
+            "dns.rr.udp_payload_size",
+            "-e",
+            "dns.resp.ext_rcode",
+            "-e",
+            "dns.resp.edns0_version",
+            "-e",
+            "dns.resp.z.do",
+            "-e",
+            "dns.opt.client.netmask",
+            "-e",
+            "dns.opt.client.scope",
+            "-e",
+            "dns.opt.client.addr4",
+            "-e",
+            "dns.opt.client.addr6",
+        ]);
+        let msgs = capture_messages(capture);
+        let (mut n, mut ecs) = (0, 0);
+        for line in text.lines() {
+            let f: Vec<&str> = line.split('\t').collect();
+            let frame: u32 = f[0].parse().unwrap();
+            let (_, bytes) = msgs.iter().find(|m| m.0 == frame).unwrap();
+            let m = DnsMessage::parse(bytes).unwrap();
+            let e = m
+                .edns
+                .clone()
+                .unwrap_or_else(|| panic!("{capture} {frame}"));
+            let at = format!("{capture} frame {frame}");
+            // tshark prints the mDNS dissector's size in hex (0x05a0).
+            let size = match f[1].strip_prefix("0x") {
+                Some(hex) => u16::from_str_radix(hex, 16).unwrap(),
+                None => f[1].parse().unwrap(),
+            };
+            assert_eq!(e.udp_size, size, "{at}");
+            let ext = u16::from_str_radix(f[2].trim_start_matches("0x"), 16).unwrap();
+            assert_eq!(m.rcode >> 4, ext, "{at}");
+            assert_eq!(e.version.to_string(), f[3], "{at}");
+            assert_eq!(flag(e.dnssec_ok), f[4], "{at}");
+            if f[5].is_empty() {
+                assert_eq!(e.client_subnet, None, "{at}");
+            } else {
+                let addr = if f[7].is_empty() { f[8] } else { f[7] };
+                let want = (
+                    addr.parse().unwrap(),
+                    f[5].parse().unwrap(),
+                    f[6].parse().unwrap(),
+                );
+                assert_eq!(e.client_subnet, Some(want), "{at}");
+                ecs += 1;
+            }
+            n += 1;
+        }
+        assert_eq!((n, ecs), (opts, subnets), "{capture}");
+    }
+}
