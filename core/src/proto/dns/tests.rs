@@ -1129,6 +1129,15 @@ fn check_capture(capture: &str) -> (usize, usize) {
         {
             assert_eq!(m.counts[i].to_string(), row[*c], "{at}: {c}");
         }
+        // The port helpers agree with tshark's choice of dissector.
+        if let (Ok(sp), Ok(dp)) = (row["sport"].parse::<u16>(), row["dport"].parse::<u16>()) {
+            let proto = match () {
+                _ if is_mdns(sp) || is_mdns(dp) => "mdns",
+                _ if is_llmnr(sp) || is_llmnr(dp) => "llmnr",
+                _ => "dns",
+            };
+            assert_eq!(proto, row["proto"], "{at}");
+        }
         let qname: Vec<&str> = m.questions.iter().map(|q| ts_name(&q.name)).collect();
         let qtype: Vec<String> = m.questions.iter().map(|q| q.qtype.to_string()).collect();
         assert_eq!(qname.join("|"), row["qname"], "{at}: qname");

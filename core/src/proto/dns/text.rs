@@ -20,7 +20,8 @@
 //! data as in [`RData`](super::message::RData). No authority or additional
 //! record is listed: glue addresses are not answers.
 //!
-//! **Document** (DNS FTS): tab-separated and dig-like, lines ending `\n`:
+//! **Document** (DNS FTS): tab-separated and dig-like, lines ending `\n`
+//! (`⇥` stands for a tab):
 //!
 //! ```text
 //! RESPONSE⇥ID: 33157⇥Flags:0x8180⇥QDCount:1⇥ANCount:1⇥NSCount:0⇥ARCount:0⇥Opcode:0⇥Rcode:0
