@@ -443,6 +443,21 @@ fn real_captures_match_tshark() {
             }
             s.end(Side::Client, T, &mut ev);
             s.end(Side::Server, T, &mut ev);
+            // Byte by byte, the same events and counters.
+            let mut b = SshSession::new(SshConfig::default());
+            let mut bev = Vec::new();
+            for (side, seg) in &segs {
+                for byte in seg.chunks(1) {
+                    b.data(*side, T, byte, &mut bev);
+                }
+            }
+            b.end(Side::Client, T, &mut bev);
+            b.end(Side::Server, T, &mut bev);
+            assert_eq!(
+                (&bev, b.stats()),
+                (&ev, s.stats()),
+                "{name} stream {stream} byte by byte"
+            );
             let version = |side| {
                 ev.iter().find_map(|e| match e {
                     SshEvent::Version(v) if v.side == side => Some(v.text.clone()),
