@@ -1,6 +1,9 @@
 //! The `proto` module deals with application-protocol parsers: code that turns
-//! the in-order byte streams of a connection, as TCP reassembly delivers them,
-//! into protocol events (HTTP requests, responses and bodies for now).
+//! the in-order byte streams of a connection, as TCP reassembly delivers them
+//! (or a UDP datagram, for DNS), into protocol events: HTTP requests,
+//! responses and bodies (`http`, wired into the workers), and, parsed and
+//! tested but not yet wired in, DNS messages (`dns`), SSH versions and key
+//! exchange with HASSH (`ssh`), X.509 certificate facts (`x509`).
 //!
 //! Parsers here do no I/O and read no clock: bytes and timestamps are passed in
 //! by the caller, events are pushed into a caller-owned `Vec`, and every limit
@@ -8,3 +11,5 @@
 
 pub mod dns;
 pub mod http;
+pub mod ssh;
+pub mod x509;
