@@ -7,3 +7,4 @@
 //! is a config field.
 
 pub mod http;
+pub mod tls;
