@@ -247,6 +247,12 @@ mod test {
             "0005,000a,000b,000d,0012,0015,0017,001b,0023,002b,002d,0033,4469,ff01_0403,0804,0401,0503,0805,0501,0806,0601"
         );
         assert_eq!(ja4(&v), "t13d1516h2_8daaf6152771_e5627efa2ab1");
+        // The spec: without signature algorithms, no `_` and 6d807ffa2a79.
+        let no_sigs = HelloValues {
+            signature_algorithms: Vec::new(),
+            ..v
+        };
+        assert_eq!(ja4(&no_sigs), "t13d1516h2_8daaf6152771_6d807ffa2a79");
     }
 
     #[test]

@@ -459,9 +459,12 @@ enum Seg {
     Gap(Side, u64),
 }
 
+/// Per TCP stream, its segments: `(srcport, seq, payload)` in capture order.
+type Segments = std::collections::HashMap<u32, Vec<(u16, u64, Vec<u8>)>>;
+
 /// The TCP segments of every stream of a capture (one tshark run):
 /// stream → `(srcport, seq, payload)` in capture order.
-fn stream_segments(path: &str) -> std::collections::HashMap<u32, Vec<(u16, u64, Vec<u8>)>> {
+fn stream_segments(path: &str) -> Segments {
     assert!(
         std::path::Path::new(path).exists(),
         "missing capture {path}"
@@ -581,6 +584,26 @@ fn opt_hex(v: Option<u16>) -> String {
     v.map_or(String::new(), |v| format!("0x{v:04x}"))
 }
 
+/// Feeds one stream of a capture (from [`stream_segments`]) to a session
+/// and returns its events.
+fn replay(segs: &Segments, stream: u32, client_port: u16) -> Vec<TlsEvent> {
+    let mut t = TlsSession::new(TlsConfig::default());
+    let mut ev = Vec::new();
+    let empty = Vec::new();
+    for (i, seg) in in_order(segs.get(&stream).unwrap_or(&empty), client_port)
+        .iter()
+        .enumerate()
+    {
+        match seg {
+            Seg::Data(side, bytes) => t.data(*side, ts(i as u64), bytes, &mut ev),
+            Seg::Gap(side, n) => t.gap(*side, *n, &mut ev),
+        }
+    }
+    t.end(Side::Client, ts(1 << 40), &mut ev);
+    t.end(Side::Server, ts(1 << 40), &mut ev);
+    ev
+}
+
 /// Feeds every TLS stream of `capture` and checks every oracle row of
 /// `tls_handshakes.tsv` and `x509_certs.tsv`. Returns (handshake rows,
 /// certificate rows) checked.
@@ -601,20 +624,7 @@ fn check_capture(capture: &str) -> (usize, usize) {
             .filter(|r| r["tcp_stream"] == stream.to_string())
             .collect();
         let client_port: u16 = mine[0]["cport"].parse().unwrap();
-        let mut t = TlsSession::new(TlsConfig::default());
-        let mut ev = Vec::new();
-        let empty = Vec::new();
-        for (i, seg) in in_order(segs.get(&stream).unwrap_or(&empty), client_port)
-            .iter()
-            .enumerate()
-        {
-            match seg {
-                Seg::Data(side, bytes) => t.data(*side, ts(i as u64), bytes, &mut ev),
-                Seg::Gap(side, n) => t.gap(*side, *n, &mut ev),
-            }
-        }
-        t.end(Side::Client, ts(1 << 40), &mut ev);
-        t.end(Side::Server, ts(1 << 40), &mut ev);
+        let ev = replay(&segs, stream, client_port);
         let at = format!("{capture} stream {stream}");
         let chs: Vec<_> = ev
             .iter()
@@ -714,4 +724,174 @@ fn oracle_every_tls_capture() {
         rows >= 100 && certs >= 90,
         "{rows} rows, {certs} certificates"
     );
+}
+
+/// JA4 written again from the spec, over tshark's own dissection of a
+/// ClientHello (values as tshark prints them: `0x1301` hex lists, decimal
+/// extension types), so that the fingerprint of every real ClientHello is
+/// checked against values weir did not parse.
+fn ja4_from_tshark(
+    ciphers: &[u16],
+    exts: &[u16],
+    sigs: &[u16],
+    alpn: &str,
+    sv: &[u16],
+    legacy: u16,
+) -> String {
+    let grease = |v: &u16| (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff);
+    let version = sv
+        .iter()
+        .filter(|v| !grease(v))
+        .max()
+        .copied()
+        .unwrap_or(legacy);
+    let ver = match version {
+        0x0304 => "13",
+        0x0303 => "12",
+        0x0302 => "11",
+        0x0301 => "10",
+        0x0300 => "s3",
+        _ => "00",
+    };
+    let c: Vec<u16> = ciphers.iter().filter(|v| !grease(v)).copied().collect();
+    let e: Vec<u16> = exts.iter().filter(|v| !grease(v)).copied().collect();
+    let sni = if e.contains(&0) { "d" } else { "i" };
+    let first = alpn.split(',').next().unwrap_or("");
+    let al = match (first.chars().next(), first.chars().last()) {
+        (Some(f), Some(l)) if f.is_ascii_alphanumeric() && l.is_ascii_alphanumeric() => {
+            format!("{f}{l}")
+        }
+        (Some(_), Some(_)) => {
+            let h = hex(first.as_bytes());
+            format!("{}{}", &h[..1], &h[h.len() - 1..])
+        }
+        _ => "00".into(),
+    };
+    let h12 = |s: String| {
+        if s.is_empty() {
+            "000000000000".to_owned()
+        } else {
+            hex(&Sha256::digest(s.as_bytes()))[..12].to_owned()
+        }
+    };
+    let list = |v: &[u16]| {
+        v.iter()
+            .map(|x| format!("{x:04x}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let mut cs = c.clone();
+    cs.sort_unstable();
+    let mut es: Vec<u16> = e.iter().filter(|&&x| x != 0 && x != 16).copied().collect();
+    es.sort_unstable();
+    let sg: Vec<u16> = sigs.iter().filter(|v| !grease(v)).copied().collect();
+    let mut cpart = list(&es);
+    if !sg.is_empty() {
+        cpart = format!("{cpart}_{}", list(&sg));
+    }
+    format!(
+        "t{ver}{sni}{:02}{:02}{al}_{}_{}",
+        c.len().min(99),
+        e.len().min(99),
+        h12(list(&cs)),
+        h12(cpart)
+    )
+}
+
+/// Every ClientHello of every TLS capture: ciphers, extension types,
+/// signature algorithms, ALPN, supported_versions and the JA3 string as
+/// tshark dissects them (`tls.handshake.ja3_full`), and JA4 recomputed from
+/// tshark's values (tshark 4.0 has no JA4 field).
+#[test]
+fn client_hello_values_and_ja4_match_tshark_dissection() {
+    let parse_list = |s: &str| -> Vec<u16> {
+        s.split(',')
+            .filter(|x| !x.is_empty())
+            .map(|x| match x.strip_prefix("0x") {
+                Some(h) => u16::from_str_radix(h, 16).unwrap(),
+                None => x.parse().unwrap(),
+            })
+            .collect()
+    };
+    let mut checked = 0;
+    for capture in tls_captures() {
+        let path = pcap_path(&capture);
+        let text = tshark(&[
+            "-n",
+            "-r",
+            &path,
+            "-Y",
+            "tls.handshake.type == 1",
+            "-T",
+            "fields",
+            "-E",
+            "occurrence=a",
+            "-E",
+            "aggregator=,",
+            "-e",
+            "tcp.stream",
+            "-e",
+            "tls.handshake.ciphersuite",
+            "-e",
+            "tls.handshake.extension.type",
+            "-e",
+            "tls.handshake.sig_hash_alg",
+            "-e",
+            "tls.handshake.extensions_alpn_str",
+            "-e",
+            "tls.handshake.extensions.supported_version",
+            "-e",
+            "tls.handshake.ja3_full",
+            "-e",
+            "tls.handshake.version",
+        ]);
+        let mut want: std::collections::HashMap<u32, Vec<Vec<String>>> = Default::default();
+        for line in text.lines() {
+            let f: Vec<String> = line.split('\t').map(str::to_owned).collect();
+            want.entry(f[0].parse().unwrap()).or_default().push(f);
+        }
+        let rows = oracle(&capture, "tls_handshakes.tsv");
+        let segs = stream_segments(&path);
+        for (stream, hellos) in want {
+            let row = rows
+                .iter()
+                .find(|r| r["tcp_stream"] == stream.to_string())
+                .unwrap_or_else(|| panic!("{capture}/{stream}: not in the oracle"));
+            let ev = replay(&segs, stream, row["cport"].parse().unwrap());
+            let chs: Vec<_> = ev
+                .iter()
+                .filter_map(|e| match e {
+                    TlsEvent::ClientHello(c) => Some(c),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(chs.len(), hellos.len(), "{capture}/{stream}");
+            for (ch, f) in chs.iter().zip(&hellos) {
+                let at = format!("{capture}/{stream}");
+                let field = |i: usize| f.get(i).map_or("", String::as_str);
+                // sig_hash_alg would also list signature_algorithms_cert
+                // (extension 50); none of these ClientHellos has one.
+                assert!(!ch.extensions.contains(&50), "{at}");
+                let sigs = parse_list(field(3));
+                assert_eq!(ch.ciphers, parse_list(field(1)), "{at}");
+                assert_eq!(ch.extensions, parse_list(field(2)), "{at}");
+                assert_eq!(ch.signature_algorithms, sigs, "{at}");
+                assert_eq!(ch.alpn.join(","), field(4), "{at}");
+                assert_eq!(ch.versions, parse_list(field(5)), "{at}");
+                assert_eq!(ch.ja3, field(6), "{at}");
+                let legacy = parse_list(field(7))[0];
+                let theirs = ja4_from_tshark(
+                    &parse_list(field(1)),
+                    &parse_list(field(2)),
+                    &sigs,
+                    field(4),
+                    &parse_list(field(5)),
+                    legacy,
+                );
+                assert_eq!(ch.ja4, theirs, "{at}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 100, "{checked} ClientHellos checked");
 }
