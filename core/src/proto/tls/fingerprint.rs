@@ -12,6 +12,9 @@
 //! - GREASE values (RFC 8701) removed from ciphers, extensions and curves
 //!   (supported_groups); point formats are single bytes, never GREASE.
 //!
+//! **JA3S** ([`ja3s_string`]) is the server's counterpart, over the
+//! ServerHello.
+//!
 //! **JA4** is `a_b_c` (the JA4 "TLS client" fingerprint, FoxIO spec
 //! `technical_details/JA4.md`):
 //! - `a` (10 characters): protocol `t` (TLS over TCP; `q` QUIC and `d`
@@ -121,6 +124,15 @@ fn hex(b: &[u8]) -> String {
         let _ = write!(s, "{x:02x}");
     }
     s
+}
+
+/// The JA3S string of a ServerHello (Salesforce): `SSLVersion,Cipher,
+/// Extensions` — legacy_version and the selected cipher in decimal, the
+/// extension types in wire order, decimal, joined by `-` (servers send no
+/// GREASE; none is removed, as tshark does). JA3S is the MD5 of it
+/// ([`ja3_md5`]).
+pub fn ja3s_string(legacy_version: u16, cipher: u16, extensions: &[u16]) -> String {
+    format!("{legacy_version},{cipher},{}", join(extensions.iter(), "-"))
 }
 
 /// The two-character JA4 version code of a TLS version number.

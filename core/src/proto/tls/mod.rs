@@ -2,7 +2,7 @@
 //! over one TCP connection: it frames the records of both reassembled byte
 //! streams, reassembles the handshake messages and turns them into
 //! [`TlsEvent`]s — ClientHello (SNI, ALPN, versions, ciphers, JA3, JA4),
-//! ServerHello (selected version and cipher, ALPN) and the DER certificates
+//! ServerHello (selected version and cipher, ALPN, JA3S) and the DER certificates
 //! of TLS ≤ 1.2 Certificate messages.
 //!
 //! Brief overview:
@@ -164,6 +164,10 @@ pub struct ServerHelloEvent {
     pub extensions: Vec<u16>,
     /// Whether this is a HelloRetryRequest (TLS 1.3).
     pub hello_retry: bool,
+    /// The JA3S string (see [`fingerprint::ja3s_string`]).
+    pub ja3s: String,
+    /// MD5 of `ja3s`, 32 lower-case hex digits.
+    pub ja3s_md5: String,
 }
 
 /// The certificates of one Certificate message.

@@ -1,7 +1,7 @@
 //! [`TlsSession`]: one TCP connection's two record streams turned into
 //! [`TlsEvent`]s.
 
-use super::fingerprint::{ja3_md5, ja3_string, ja4, HelloValues};
+use super::fingerprint::{ja3_md5, ja3_string, ja3s_string, ja4, HelloValues};
 use super::handshake::{certificate_list, msg_type, ClientHello, ServerHello};
 use super::record::{content_type, Counts, Item, Next, Reassembler};
 use super::{
@@ -99,6 +99,8 @@ impl Ctx<'_> {
                     });
                     let hello_retry = sh.is_hello_retry_request();
                     *self.version = Some(version);
+                    let extensions = sh.extensions.types();
+                    let ja3s = ja3s_string(sh.legacy_version, sh.cipher_suite, &extensions);
                     self.out.push(TlsEvent::ServerHello(ServerHelloEvent {
                         ts: self.ts,
                         side: self.side,
@@ -106,8 +108,10 @@ impl Ctx<'_> {
                         version,
                         cipher: sh.cipher_suite,
                         alpn: alpn.map(lossy),
-                        extensions: sh.extensions.types(),
+                        extensions,
                         hello_retry,
+                        ja3s_md5: ja3_md5(&ja3s),
+                        ja3s,
                     }));
                     if version == TLS13 && !hello_retry {
                         // EncryptedExtensions onwards are encrypted.

@@ -129,6 +129,7 @@ fn tls12_handshake_events_and_stats() {
     };
     assert_eq!((sh.version, sh.cipher), (0x0303, 0xc02f));
     assert_eq!(sh.alpn.as_deref(), Some("h2"));
+    assert_eq!(sh.ja3s, "771,49199,16");
     let TlsEvent::Certificates(certs) = &ev[2] else {
         panic!()
     };
@@ -586,7 +587,7 @@ fn opt_hex(v: Option<u16>) -> String {
 
 /// Feeds one stream of a capture (from [`stream_segments`]) to a session
 /// and returns its events.
-fn replay(segs: &Segments, stream: u32, client_port: u16) -> Vec<TlsEvent> {
+fn replay(segs: &Segments, stream: u32, client_port: u16) -> (Vec<TlsEvent>, TlsStats) {
     let mut t = TlsSession::new(TlsConfig::default());
     let mut ev = Vec::new();
     let empty = Vec::new();
@@ -601,7 +602,7 @@ fn replay(segs: &Segments, stream: u32, client_port: u16) -> Vec<TlsEvent> {
     }
     t.end(Side::Client, ts(1 << 40), &mut ev);
     t.end(Side::Server, ts(1 << 40), &mut ev);
-    ev
+    (ev, t.stats().clone())
 }
 
 /// Feeds every TLS stream of `capture` and checks every oracle row of
@@ -624,7 +625,17 @@ fn check_capture(capture: &str) -> (usize, usize) {
             .filter(|r| r["tcp_stream"] == stream.to_string())
             .collect();
         let client_port: u16 = mine[0]["cport"].parse().unwrap();
-        let ev = replay(&segs, stream, client_port);
+        let (ev, st) = replay(&segs, stream, client_port);
+        // These captures have no lost segment in their TLS streams, and
+        // every record and message of theirs parses.
+        let clean = TlsStats {
+            records: st.records,
+            handshake_messages: st.handshake_messages,
+            encrypted_bytes: st.encrypted_bytes,
+            ..TlsStats::default()
+        };
+        assert_eq!(st, clean, "{capture} stream {stream}");
+        assert!(st.records > 0);
         let at = format!("{capture} stream {stream}");
         let chs: Vec<_> = ev
             .iter()
@@ -857,7 +868,7 @@ fn client_hello_values_and_ja4_match_tshark_dissection() {
                 .iter()
                 .find(|r| r["tcp_stream"] == stream.to_string())
                 .unwrap_or_else(|| panic!("{capture}/{stream}: not in the oracle"));
-            let ev = replay(&segs, stream, row["cport"].parse().unwrap());
+            let (ev, _) = replay(&segs, stream, row["cport"].parse().unwrap());
             let chs: Vec<_> = ev
                 .iter()
                 .filter_map(|e| match e {
@@ -894,4 +905,55 @@ fn client_hello_values_and_ja4_match_tshark_dissection() {
         }
     }
     assert!(checked >= 100, "{checked} ClientHellos checked");
+}
+
+/// Every ServerHello of every TLS capture: JA3S as tshark computes it
+/// (`tls.handshake.ja3s_full`, `tls.handshake.ja3s`).
+#[test]
+fn server_hello_ja3s_matches_tshark() {
+    let mut checked = 0;
+    for capture in tls_captures() {
+        let path = pcap_path(&capture);
+        let text = tshark(&[
+            "-n",
+            "-r",
+            &path,
+            "-Y",
+            "tls.handshake.type == 2",
+            "-T",
+            "fields",
+            "-e",
+            "tcp.stream",
+            "-e",
+            "tls.handshake.ja3s_full",
+            "-e",
+            "tls.handshake.ja3s",
+        ]);
+        let mut want: std::collections::HashMap<u32, Vec<(String, String)>> = Default::default();
+        for line in text.lines() {
+            let f: Vec<&str> = line.split('\t').collect();
+            want.entry(f[0].parse().unwrap())
+                .or_default()
+                .push((f[1].to_owned(), f[2].to_owned()));
+        }
+        let rows = oracle(&capture, "tls_handshakes.tsv");
+        let segs = stream_segments(&path);
+        for (stream, hellos) in want {
+            let row = rows
+                .iter()
+                .find(|r| r["tcp_stream"] == stream.to_string())
+                .unwrap_or_else(|| panic!("{capture}/{stream}: not in the oracle"));
+            let (ev, _) = replay(&segs, stream, row["cport"].parse().unwrap());
+            let got: Vec<(String, String)> = ev
+                .iter()
+                .filter_map(|e| match e {
+                    TlsEvent::ServerHello(s) => Some((s.ja3s.clone(), s.ja3s_md5.clone())),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(got, hellos, "{capture}/{stream}");
+            checked += got.len();
+        }
+    }
+    assert!(checked >= 100, "{checked} ServerHellos checked");
 }
