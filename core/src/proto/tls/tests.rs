@@ -957,3 +957,58 @@ fn server_hello_ja3s_matches_tshark() {
     }
     assert!(checked >= 100, "{checked} ServerHellos checked");
 }
+
+/// Lost segments on real streams: each data segment of every stream of
+/// tls12-google-certs in turn replaced by a gap of its length. Events may
+/// only go missing (never appear or change), and a gap inside the
+/// encrypted part loses nothing: the last segment of each side is
+/// application data, so replacing it keeps every event.
+#[test]
+fn real_streams_with_a_segment_lost() {
+    let capture = "tls12-google-certs";
+    let segs = stream_segments(&pcap_path(capture));
+    let rows = oracle(capture, "tls_handshakes.tsv");
+    let mut variants = 0;
+    for row in &rows {
+        let stream: u32 = row["tcp_stream"].parse().unwrap();
+        let port: u16 = row["cport"].parse().unwrap();
+        let order = in_order(&segs[&stream], port);
+        let run = |drop: Option<usize>| {
+            let mut t = TlsSession::new(TlsConfig::default());
+            let mut ev = Vec::new();
+            for (i, seg) in order.iter().enumerate() {
+                match seg {
+                    Seg::Data(side, bytes) if Some(i) == drop => {
+                        t.gap(*side, bytes.len() as u64, &mut ev)
+                    }
+                    Seg::Data(side, bytes) => t.data(*side, ts(i as u64), bytes, &mut ev),
+                    Seg::Gap(side, n) => t.gap(*side, *n, &mut ev),
+                }
+            }
+            ev
+        };
+        let full = run(None);
+        let last_of = |side: Side| {
+            order
+                .iter()
+                .rposition(|s| matches!(s, Seg::Data(x, _) if *x == side))
+                .unwrap()
+        };
+        for side in [Side::Client, Side::Server] {
+            assert_eq!(
+                run(Some(last_of(side))),
+                full,
+                "{capture}/{stream} {side:?}"
+            );
+        }
+        for i in 0..order.len() {
+            let lossy = run(Some(i));
+            let mut rest = full.iter();
+            for e in &lossy {
+                assert!(rest.any(|f| f == e), "{capture}/{stream} drop {i}: {e:?}");
+            }
+            variants += 1;
+        }
+    }
+    assert!(variants >= 40, "{variants}");
+}
