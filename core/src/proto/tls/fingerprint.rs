@@ -40,8 +40,11 @@
 //!   wire order (not sorted), 4-digit hex joined by `,`; `000000000000`
 //!   when the hashed string would be empty.
 //!
-//! The spec's own example (Chrome, `t13d1516h2_8daaf6152771_e5627efa2ab1`)
-//! is a unit test below.
+//! The spec's own examples (Chrome, `t13d1516h2_8daaf6152771_e5627efa2ab1`,
+//! and the same without signature algorithms, `..._6d807ffa2a79`) are unit
+//! tests below. tshark 4.0 has no JA4 field, so the real-capture test
+//! recomputes JA4 from tshark's dissection of every ClientHello; JA3 and
+//! JA3S are compared with tshark's own fields.
 
 use super::handshake::{ext, is_grease, ClientHello};
 use md5::{Digest as _, Md5};

@@ -24,6 +24,10 @@
 //! in clear. After the stop, records are still framed and counted, their
 //! payloads counted in [`TlsStats::encrypted_bytes`].
 //!
+//! **Not parsed.** SSL 2.0-format ClientHellos (a 2-byte record header with
+//! the top bit set) are not records here: the side is lost. DTLS and QUIC
+//! are other transports.
+//!
 //! **What is copied.** Data calls borrow their bytes for the call only. A
 //! handshake message that arrives whole within one call is parsed in place;
 //! one split across calls or records is copied into a per-side buffer of at
