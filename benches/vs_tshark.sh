@@ -7,7 +7,7 @@
 #
 #   bash benches/vs_tshark.sh [RUNS]      (default 3 rounds, interleaved)
 #   WEIR_BEFORE=path/to/old/weir bash benches/vs_tshark.sh   (also time an older build)
-#   WEIR_VARIANTS="nohash=--no-file-hashes flows=--no-http" bash benches/vs_tshark.sh
+#   WEIR_VARIANTS="nohash=--no-file-hashes flows=--no-metadata" bash benches/vs_tshark.sh
 #       (also time this weir with other flags: NAME=FLAG[,FLAG...] each)
 #
 # Builds weir in release mode, builds the capture into target/bench/ when it

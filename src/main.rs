@@ -166,9 +166,15 @@ struct RunArgs {
     reassembly_max_fragments: u64,
 
     /// Do not parse HTTP (no URL or file-hash resources, no header
-    /// documents); with no parser left, TCP is not reassembled at all.
+    /// documents); other protocols are still found by content.
     #[arg(long)]
     no_http: bool,
+
+    /// No application layer at all: TCP is not reassembled, no payload
+    /// leaves the reader, no resource or document comes from the traffic
+    /// (flows and counters only).
+    #[arg(long)]
+    no_metadata: bool,
 
     /// Do not hash HTTP bodies (no File Hashes resources). Hashing (MD5
     /// and SHA-256 of each body, de-chunked and content-decoded) is on by
@@ -370,8 +376,11 @@ fn execute(args: &RunArgs, stop: Arc<AtomicBool>) -> anyhow::Result<RunSummary> 
         }
         None => None,
     };
-    cfg.app = (!args.no_http).then(|| {
-        let mut app = weir_core::app::AppConfig::default();
+    cfg.app = (!args.no_metadata).then(|| {
+        let mut app = weir_core::app::AppConfig {
+            http: !args.no_http,
+            ..Default::default()
+        };
         app.http_cfg.hash_bodies = !args.no_file_hashes;
         app.http_cfg.extract = extractor.clone();
         app.stream.depth = args.stream_depth.saturating_mul(1 << 20);

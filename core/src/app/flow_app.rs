@@ -17,10 +17,12 @@ use std::sync::Arc;
 use weir_plugin_api::{FlowHandle, IpBytes, Timestamp};
 
 use super::http::HttpFlow;
-use super::{AppLayer, AppStats};
+use super::ssh::SshFlow;
+use super::{AppLayer, AppParser, AppStats};
 use crate::artifacts::{Artifact, FlowRef};
 use crate::decode::tcp_flags;
 use crate::proto::http::{looks_like_request, looks_like_response, Detection, HttpSession};
+use crate::proto::ssh::{looks_like_ssh, Detection as SshDetection};
 use crate::stream::{Chunk, Direction};
 
 /// Bytes kept per direction while detecting.
@@ -46,7 +48,8 @@ enum Proto {
         /// Bytes of each direction not kept (after it said no).
         dropped: [u64; 2],
     },
-    Http(Box<HttpFlow>),
+    /// A parser found by content.
+    Parser(Box<dyn AppParser>),
     Off,
 }
 
@@ -59,6 +62,8 @@ pub struct FlowApp {
     handle: FlowHandle,
     ends: [(IpBytes, u16); 2],
     proto: Proto,
+    /// The direction of the first SYN without ACK: the client, when seen.
+    syn_from: Option<usize>,
 }
 
 /// What a chunk handler needs from the worker's layer.
@@ -83,6 +88,7 @@ impl FlowApp {
                 no: [false; 2],
                 dropped: [0; 2],
             },
+            syn_from: None,
         }
     }
 
@@ -109,6 +115,10 @@ impl FlowApp {
         }
         let d = usize::from(!forward);
         let o = 1 - d;
+        if flags & (tcp_flags::SYN | tcp_flags::ACK) == tcp_flags::SYN {
+            self.syn_from.get_or_insert(d);
+        }
+        let syn_from = self.syn_from;
         let FlowApp {
             dirs,
             proto,
@@ -138,7 +148,7 @@ impl FlowApp {
             &layer.cfg.stream,
             &layer.budget,
             &mut stream_stats,
-            &mut |c| on_chunk(proto, &mut ctx, flow, d, ts, c),
+            &mut |c| on_chunk(proto, &mut ctx, flow, syn_from, d, ts, c),
         );
         if flags & tcp_flags::ACK != 0 {
             other.acked(
@@ -146,7 +156,7 @@ impl FlowApp {
                 &layer.cfg.stream,
                 &layer.budget,
                 &mut stream_stats,
-                &mut |c| on_chunk(proto, &mut ctx, flow, o, ts, c),
+                &mut |c| on_chunk(proto, &mut ctx, flow, syn_from, o, ts, c),
             );
         }
         ctx.stats.stream.add(&stream_stats);
@@ -157,7 +167,7 @@ impl FlowApp {
     /// the segments of a flow given up.
     fn after(&mut self, layer: &mut AppLayer, ts: Timestamp) {
         match &mut self.proto {
-            Proto::Http(h) => {
+            Proto::Parser(h) => {
                 for x in 0..2 {
                     if !self.ended[x] && self.dirs[x].is_closed() {
                         self.ended[x] = true;
@@ -188,6 +198,7 @@ impl FlowApp {
             ..
         } = self;
         let flow = (&*id, *handle, *ends);
+        let syn_from = self.syn_from;
         let mut ctx = Ctx {
             out: &mut layer.out,
             http: layer.cfg.http,
@@ -200,7 +211,7 @@ impl FlowApp {
                 &layer.cfg.stream,
                 &layer.budget,
                 &mut stream_stats,
-                &mut |c| on_chunk(proto, &mut ctx, flow, x, ts, c),
+                &mut |c| on_chunk(proto, &mut ctx, flow, syn_from, x, ts, c),
             );
         }
         ctx.stats.stream.add(&stream_stats);
@@ -209,18 +220,24 @@ impl FlowApp {
                 layer.stats.undetected_flows += 1;
             }
         }
-        if let Proto::Http(h) = &mut self.proto {
+        if let Proto::Parser(h) = &mut self.proto {
             for x in 0..2 {
                 if !self.ended[x] {
                     self.ended[x] = true;
                     h.end(x, ts, &mut layer.out);
                 }
             }
-            h.close(ts, &mut layer.out);
-            layer.stats.http.add(h.session.stats());
+            h.close(ts, &mut layer.out, &mut layer.stats);
         }
         self.proto = Proto::Off;
     }
+}
+
+/// The protocols content detection recognises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Http,
+    Ssh,
 }
 
 type FlowParts<'a> = (&'a Arc<str>, FlowHandle, [(IpBytes, u16); 2]);
@@ -245,13 +262,14 @@ fn on_chunk(
     proto: &mut Proto,
     ctx: &mut Ctx<'_>,
     flow: FlowParts<'_>,
+    syn_from: Option<usize>,
     d: usize,
     ts: Timestamp,
     chunk: Chunk<'_>,
 ) {
     match proto {
         Proto::Off => {}
-        Proto::Http(h) => match chunk {
+        Proto::Parser(h) => match chunk {
             Chunk::Data(bytes) => h.data(d, ts, bytes, ctx.out),
             Chunk::Gap(len) => h.gap(d, len, ctx.out),
         },
@@ -279,24 +297,29 @@ fn on_chunk(
                     return;
                 }
             };
-            if !ctx.http {
-                ctx.stats.undetected_flows += 1;
-                *proto = Proto::Off;
-                return;
-            }
             let mut head = prefix[d].clone();
             head.extend_from_slice(&bytes[..bytes.len().min(PREFIX.saturating_sub(head.len()))]);
-            let client = match (looks_like_request(&head), looks_like_response(&head)) {
-                (Detection::Yes, _) => Some(d),
-                (_, Detection::Yes) => Some(1 - d),
-                (Detection::No, Detection::No) => None,
+            let ssh = looks_like_ssh(&head);
+            let (request, response) = if ctx.http {
+                (looks_like_request(&head), looks_like_response(&head))
+            } else {
+                (Detection::No, Detection::No)
+            };
+            let found = match (request, response, ssh) {
+                (Detection::Yes, _, _) => Some((Kind::Http, d)),
+                (_, Detection::Yes, _) => Some((Kind::Http, 1 - d)),
+                // Both SSH sides send their version: the client is the one
+                // that sent the SYN, else the one that did not speak first
+                // (servers announce themselves first).
+                (_, _, SshDetection::Yes) => Some((Kind::Ssh, syn_from.unwrap_or(1 - d))),
+                (Detection::No, Detection::No, SshDetection::No) => None,
                 _ if head.len() >= PREFIX => None,
                 _ => {
                     prefix[d].extend_from_slice(bytes);
                     return;
                 }
             };
-            let Some(client) = client else {
+            let Some((kind, client)) = found else {
                 no[d] = true;
                 dropped[d] += (prefix[d].len() + bytes.len()) as u64;
                 prefix[d].clear();
@@ -306,9 +329,17 @@ fn on_chunk(
                 }
                 return;
             };
-            ctx.stats.http_sessions += 1;
-            let session = HttpSession::new(ctx.http_cfg.clone());
-            let mut h = Box::new(HttpFlow::new(session, client, flow_ref(flow, client)));
+            let mut h: Box<dyn AppParser> = match kind {
+                Kind::Http => {
+                    ctx.stats.http_sessions += 1;
+                    let session = HttpSession::new(ctx.http_cfg.clone());
+                    Box::new(HttpFlow::new(session, client, flow_ref(flow, client)))
+                }
+                Kind::Ssh => {
+                    ctx.stats.ssh_sessions += 1;
+                    Box::new(SshFlow::new(client, flow_ref(flow, client)))
+                }
+            };
             // What each direction sent before: the other's kept bytes, or
             // a gap for what it sent while it looked like nothing known.
             let o = 1 - d;
@@ -321,7 +352,7 @@ fn on_chunk(
                 h.data(d, ts, &prefix[d], ctx.out);
             }
             h.data(d, ts, bytes, ctx.out);
-            *proto = Proto::Http(h);
+            *proto = Proto::Parser(h);
         }
     }
 }

@@ -19,6 +19,7 @@ use std::collections::VecDeque;
 use weir_plugin_api::artifacts::hex;
 use weir_plugin_api::{guid, Timestamp};
 
+use super::{AppParser, AppStats};
 use crate::artifacts::{
     Artifact, FileHashInfo, FlowRef, FtsDoc, Resource, ResourceFields, UrlInfo,
 };
@@ -44,8 +45,7 @@ struct RequestInfo {
 
 /// One HTTP connection: the session and what pairs its events.
 pub struct HttpFlow {
-    /// The parser.
-    pub session: HttpSession,
+    session: HttpSession,
     /// Direction index (0: A to Z, 1: Z to A) of the client.
     pub client: usize,
     /// The flow, client as source.
@@ -67,7 +67,7 @@ impl HttpFlow {
     }
 
     /// The side of direction `d`.
-    pub fn side(&self, d: usize) -> Side {
+    fn side(&self, d: usize) -> Side {
         if d == self.client {
             Side::Client
         } else {
@@ -75,43 +75,44 @@ impl HttpFlow {
         }
     }
 
-    /// Bytes of direction `d`.
-    pub fn data(&mut self, d: usize, ts: Timestamp, bytes: &[u8], out: &mut Vec<Artifact>) {
-        let side = self.side(d);
+    fn emit_all(&mut self, out: &mut Vec<Artifact>) {
         let mut ev = std::mem::take(&mut self.events);
-        self.session.data(side, ts, bytes, &mut ev);
         self.emit(&mut ev, out);
         self.events = ev;
     }
+}
 
-    /// A gap of `len` bytes in direction `d`.
-    pub fn gap(&mut self, d: usize, len: u64, out: &mut Vec<Artifact>) {
+impl AppParser for HttpFlow {
+    fn data(&mut self, d: usize, ts: Timestamp, bytes: &[u8], out: &mut Vec<Artifact>) {
         let side = self.side(d);
-        let mut ev = std::mem::take(&mut self.events);
-        self.session.gap(side, len, &mut ev);
-        self.emit(&mut ev, out);
-        self.events = ev;
+        self.session.data(side, ts, bytes, &mut self.events);
+        self.emit_all(out);
     }
 
-    /// Direction `d` ended.
-    pub fn end(&mut self, d: usize, ts: Timestamp, out: &mut Vec<Artifact>) {
+    fn gap(&mut self, d: usize, len: u64, out: &mut Vec<Artifact>) {
         let side = self.side(d);
-        let mut ev = std::mem::take(&mut self.events);
-        self.session.end(side, ts, &mut ev);
-        self.emit(&mut ev, out);
-        self.events = ev;
+        self.session.gap(side, len, &mut self.events);
+        self.emit_all(out);
     }
 
-    /// The connection is over: requests never answered get their URL
-    /// resource.
-    pub fn close(&mut self, ts: Timestamp, out: &mut Vec<Artifact>) {
+    fn end(&mut self, d: usize, ts: Timestamp, out: &mut Vec<Artifact>) {
+        let side = self.side(d);
+        self.session.end(side, ts, &mut self.events);
+        self.emit_all(out);
+    }
+
+    /// Requests never answered get their URL resource.
+    fn close(&mut self, ts: Timestamp, out: &mut Vec<Artifact>, stats: &mut AppStats) {
         while let Some(r) = self.requests.pop_front() {
             if !r.answered {
                 out.push(self.url(&r, None, ts));
             }
         }
+        stats.http.add(self.session.stats());
     }
+}
 
+impl HttpFlow {
     fn emit(&mut self, events: &mut Vec<HttpEvent>, out: &mut Vec<Artifact>) {
         for e in events.drain(..) {
             match e {

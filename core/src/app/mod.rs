@@ -8,6 +8,7 @@
 //!   detection (the parser is attached by what the first bytes look like,
 //!   whatever the port), and the HTTP session once detected.
 //! - [`http`]: HTTP events turned into resources and FTS documents.
+//! - [`ssh`]: SSH versions and HASSH turned into a resource.
 //!
 //! The state lives in the flow's table entry (`crate::flow::FlowTable`),
 //! so it costs no lookup of its own and leaves with the flow; the worker's
@@ -16,11 +17,13 @@
 
 pub mod flow_app;
 pub mod http;
+pub mod ssh;
 
 use weir_plugin_api::Timestamp;
 
 use crate::artifacts::Artifact;
 use crate::proto::http::{HttpConfig, HttpStats};
+use crate::proto::ssh::SshStats;
 use crate::stream::{MemoryBudget, StreamConfig, StreamStats};
 
 pub use flow_app::{FlowApp, FlowIdentity};
@@ -64,6 +67,24 @@ pub struct AppStats {
     pub http_sessions: u64,
     /// TCP flows with payload where no parser matched.
     pub undetected_flows: u64,
+    /// TCP flows recognised as SSH by their first bytes.
+    pub ssh_sessions: u64,
+    /// SSH parsing.
+    pub ssh: SshStats,
+}
+
+/// A protocol parser attached to one TCP flow, fed the flow's two
+/// reassembled directions (`d`: 0 A to Z, 1 Z to A) and turning what it
+/// parses into artifacts.
+pub(crate) trait AppParser: Send {
+    /// In-order bytes of direction `d`.
+    fn data(&mut self, d: usize, ts: Timestamp, bytes: &[u8], out: &mut Vec<Artifact>);
+    /// `len` bytes of direction `d` were lost.
+    fn gap(&mut self, d: usize, len: u64, out: &mut Vec<Artifact>);
+    /// Direction `d` closed (FIN, RST, or the flow's end).
+    fn end(&mut self, d: usize, ts: Timestamp, out: &mut Vec<Artifact>);
+    /// The flow is over: last artifacts, and the parser's counters.
+    fn close(&mut self, ts: Timestamp, out: &mut Vec<Artifact>, stats: &mut AppStats);
 }
 
 impl AppStats {
@@ -73,6 +94,8 @@ impl AppStats {
         self.http.add(&other.http);
         self.http_sessions += other.http_sessions;
         self.undetected_flows += other.undetected_flows;
+        self.ssh_sessions += other.ssh_sessions;
+        self.ssh.add(&other.ssh);
     }
 }
 

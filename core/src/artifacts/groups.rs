@@ -45,8 +45,11 @@ impl ArtifactGroups {
     /// Trisul's built-in groups.
     pub fn with_builtins() -> ArtifactGroups {
         let list = |l: &[(Guid, &str)]| l.iter().map(|(g, n)| (*g, n.to_string())).collect();
+        let mut resource: Vec<(Guid, String)> = list(&guid::BUILTIN_RESOURCE_GROUPS);
+        // weir's own groups, for what Trisul has no group for.
+        resource.push((crate::app::ssh::RG_SSH, crate::app::ssh::RG_SSH_NAME.into()));
         ArtifactGroups {
-            resource: RwLock::new(list(&guid::BUILTIN_RESOURCE_GROUPS)),
+            resource: RwLock::new(resource),
             fts: RwLock::new(list(&guid::BUILTIN_FTS_GROUPS)),
         }
     }

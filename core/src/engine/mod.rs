@@ -541,6 +541,10 @@ impl Engine {
                 undetected_flows: cstats.app.undetected_flows,
                 stats: cstats.app.http.clone(),
             });
+            summary.ssh = Some(summary::SshSummary {
+                sessions: cstats.app.ssh_sessions,
+                stats: cstats.app.ssh.clone(),
+            });
         }
         summary.reassembly = summary::ReassemblySummary::of(&read.reassembly);
         summary.tunnel_errors = read

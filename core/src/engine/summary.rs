@@ -120,6 +120,16 @@ pub struct HttpSummary {
     pub stats: crate::proto::http::HttpStats,
 }
 
+/// What SSH parsing found over the run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SshSummary {
+    /// TCP flows recognised as SSH by their first bytes.
+    pub sessions: u64,
+    /// The parser's counters, summed.
+    #[serde(flatten)]
+    pub stats: crate::proto::ssh::SshStats,
+}
+
 /// The outcome of a run.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct RunSummary {
@@ -149,6 +159,8 @@ pub struct RunSummary {
     pub tcp_reassembly: Option<crate::stream::StreamStats>,
     /// HTTP parsing: sessions found by content, and the parsers' counters.
     pub http: Option<HttpSummary>,
+    /// SSH: sessions found by content, and the parser's counters.
+    pub ssh: Option<SshSummary>,
     /// `--extract-files`: files written, bodies skipped by reason, errors
     /// (`null` when off).
     pub extract: Option<crate::proto::http::extract::ExtractStats>,
