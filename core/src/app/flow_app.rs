@@ -22,7 +22,7 @@ use super::{AppLayer, AppParser, AppStats};
 use crate::artifacts::{Artifact, FlowRef};
 use crate::decode::tcp_flags;
 use crate::proto::http::{looks_like_request, looks_like_response, Detection, HttpSession};
-use crate::proto::ssh::{looks_like_ssh, Detection as SshDetection};
+use crate::proto::ssh::looks_like_ssh;
 use crate::stream::{Chunk, Direction};
 
 /// Bytes kept per direction while detecting.
@@ -176,10 +176,12 @@ impl FlowApp {
                 }
             }
             Proto::Off => {
-                let mut stats = crate::stream::StreamStats::default();
+                // Released into the layer's counters, so every payload
+                // byte stays accounted for once.
                 for dir in &mut self.dirs {
                     if dir.held_bytes() > 0 {
-                        dir.finish(&layer.cfg.stream, &layer.budget, &mut stats, &mut |_| {});
+                        let stats = &mut layer.stats.stream;
+                        dir.finish(&layer.cfg.stream, &layer.budget, stats, &mut |_| {});
                     }
                 }
             }
@@ -311,8 +313,8 @@ fn on_chunk(
                 // Both SSH sides send their version: the client is the one
                 // that sent the SYN, else the one that did not speak first
                 // (servers announce themselves first).
-                (_, _, SshDetection::Yes) => Some((Kind::Ssh, syn_from.unwrap_or(1 - d))),
-                (Detection::No, Detection::No, SshDetection::No) => None,
+                (_, _, Detection::Yes) => Some((Kind::Ssh, syn_from.unwrap_or(1 - d))),
+                (Detection::No, Detection::No, Detection::No) => None,
                 _ if head.len() >= PREFIX => None,
                 _ => {
                     prefix[d].extend_from_slice(bytes);

@@ -19,7 +19,7 @@ use std::collections::VecDeque;
 use weir_plugin_api::artifacts::hex;
 use weir_plugin_api::{guid, Timestamp};
 
-use super::{AppParser, AppStats};
+use super::{side_of, AppParser, AppStats};
 use crate::artifacts::{
     Artifact, FileHashInfo, FlowRef, FtsDoc, Resource, ResourceFields, UrlInfo,
 };
@@ -66,15 +66,6 @@ impl HttpFlow {
         }
     }
 
-    /// The side of direction `d`.
-    fn side(&self, d: usize) -> Side {
-        if d == self.client {
-            Side::Client
-        } else {
-            Side::Server
-        }
-    }
-
     fn emit_all(&mut self, out: &mut Vec<Artifact>) {
         let mut ev = std::mem::take(&mut self.events);
         self.emit(&mut ev, out);
@@ -84,19 +75,19 @@ impl HttpFlow {
 
 impl AppParser for HttpFlow {
     fn data(&mut self, d: usize, ts: Timestamp, bytes: &[u8], out: &mut Vec<Artifact>) {
-        let side = self.side(d);
+        let side = side_of(d, self.client);
         self.session.data(side, ts, bytes, &mut self.events);
         self.emit_all(out);
     }
 
     fn gap(&mut self, d: usize, len: u64, out: &mut Vec<Artifact>) {
-        let side = self.side(d);
+        let side = side_of(d, self.client);
         self.session.gap(side, len, &mut self.events);
         self.emit_all(out);
     }
 
     fn end(&mut self, d: usize, ts: Timestamp, out: &mut Vec<Artifact>) {
-        let side = self.side(d);
+        let side = side_of(d, self.client);
         self.session.end(side, ts, &mut self.events);
         self.emit_all(out);
     }

@@ -73,6 +73,16 @@ pub struct AppStats {
     pub ssh: SshStats,
 }
 
+/// The side of direction `d` (0 A to Z, 1 Z to A) of a connection whose
+/// client sends in direction `client`.
+pub(crate) fn side_of(d: usize, client: usize) -> crate::proto::http::Side {
+    if d == client {
+        crate::proto::http::Side::Client
+    } else {
+        crate::proto::http::Side::Server
+    }
+}
+
 /// A protocol parser attached to one TCP flow, fed the flow's two
 /// reassembled directions (`d`: 0 A to Z, 1 Z to A) and turning what it
 /// parses into artifacts.

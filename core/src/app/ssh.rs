@@ -7,7 +7,7 @@
 
 use weir_plugin_api::{Guid, Timestamp};
 
-use super::{AppParser, AppStats};
+use super::{side_of, AppParser, AppStats};
 use crate::artifacts::{Artifact, FlowRef, Resource, ResourceFields};
 use crate::proto::ssh::{Side, SshConfig, SshEvent, SshSession};
 
@@ -41,14 +41,6 @@ impl SshFlow {
             ts: Timestamp::default(),
             reported: false,
             events: Vec::new(),
-        }
-    }
-
-    fn side(&self, d: usize) -> Side {
-        if d == self.client {
-            Side::Client
-        } else {
-            Side::Server
         }
     }
 
@@ -94,26 +86,20 @@ impl SshFlow {
 
 impl AppParser for SshFlow {
     fn data(&mut self, d: usize, ts: Timestamp, bytes: &[u8], out: &mut Vec<Artifact>) {
-        let side = self.side(d);
-        let mut ev = std::mem::take(&mut self.events);
-        self.session.data(side, ts, bytes, &mut ev);
-        self.events = ev;
+        let side = side_of(d, self.client);
+        self.session.data(side, ts, bytes, &mut self.events);
         self.take_events(out);
     }
 
     fn gap(&mut self, d: usize, len: u64, out: &mut Vec<Artifact>) {
-        let side = self.side(d);
-        let mut ev = std::mem::take(&mut self.events);
-        self.session.gap(side, len, &mut ev);
-        self.events = ev;
+        let side = side_of(d, self.client);
+        self.session.gap(side, len, &mut self.events);
         self.take_events(out);
     }
 
     fn end(&mut self, d: usize, ts: Timestamp, out: &mut Vec<Artifact>) {
-        let side = self.side(d);
-        let mut ev = std::mem::take(&mut self.events);
-        self.session.end(side, ts, &mut ev);
-        self.events = ev;
+        let side = side_of(d, self.client);
+        self.session.end(side, ts, &mut self.events);
         self.take_events(out);
     }
 

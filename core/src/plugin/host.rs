@@ -179,6 +179,17 @@ impl InstanceHost {
         Err(e)
     }
 
+    /// Registers a resource or FTS group; a refusal is counted.
+    fn register_artifact_group(
+        &self,
+        kind: GroupKind,
+        guid: Guid,
+        name: &str,
+    ) -> Result<(), ApiError> {
+        let registered = self.shared.artifact_groups.register(kind, guid, name);
+        registered.or_else(|e| self.refuse(e))
+    }
+
     /// This instance, as the origin of the items it adds.
     fn origin(&self) -> Origin {
         Arc::as_ptr(&self.me) as usize
@@ -403,14 +414,7 @@ impl HostApi for InstanceHost {
         description: &str,
     ) -> Result<(), ApiError> {
         let _ = description;
-        match self
-            .shared
-            .artifact_groups
-            .register(GroupKind::Resource, guid, name)
-        {
-            Ok(()) => Ok(()),
-            Err(e) => self.refuse(e),
-        }
+        self.register_artifact_group(GroupKind::Resource, guid, name)
     }
 
     fn register_fts_group(
@@ -420,14 +424,7 @@ impl HostApi for InstanceHost {
         description: &str,
     ) -> Result<(), ApiError> {
         let _ = description;
-        match self
-            .shared
-            .artifact_groups
-            .register(GroupKind::Fts, guid, name)
-        {
-            Ok(()) => Ok(()),
-            Err(e) => self.refuse(e),
-        }
+        self.register_artifact_group(GroupKind::Fts, guid, name)
     }
 
     fn tag_flow(&self, flow: FlowHandle, tag: &str) -> Result<(), ApiError> {

@@ -51,7 +51,7 @@ mod session;
 #[cfg(test)]
 mod tests;
 
-pub use super::http::Side;
+pub use super::http::{Detection, Side};
 pub use session::SshSession;
 
 use crate::source::Timestamp;
@@ -150,17 +150,6 @@ pub struct SshKexInit {
     pub hassh_algorithms: String,
     /// Lower-case hex MD5 of [`SshKexInit::hassh_algorithms`].
     pub hassh: String,
-}
-
-/// Outcome of content detection on the first bytes of a stream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Detection {
-    /// The bytes start like an SSH identification string.
-    Yes,
-    /// They do not.
-    No,
-    /// Too few bytes to say; ask again with more.
-    NeedMore,
 }
 
 /// Whether a stream starting with `first` is SSH: `SSH-` at its start.
