@@ -60,7 +60,11 @@ fn every_dns_message_and_record_of_the_oracle_is_in_weirs_output() {
             assert_eq!(p.len(), 4, "{key}");
             assert!(near(ts_micros(d), p[2].parse().unwrap()), "{key}");
             by_key
-                .entry((p[2].parse().unwrap(), p[1].parse().unwrap(), p[0].to_string()))
+                .entry((
+                    p[2].parse().unwrap(),
+                    p[1].parse().unwrap(),
+                    p[0].to_string(),
+                ))
                 .or_default()
                 .push(d["text"].as_str().unwrap());
         }
@@ -74,7 +78,10 @@ fn every_dns_message_and_record_of_the_oracle_is_in_weirs_output() {
                 .unwrap_or_else(|| panic!("{at}: no DNS document {key:?}"));
             for q in r["qname"].split('|').filter(|q| !q.is_empty()) {
                 let line = format!("\n.{q}\t\t");
-                assert!(texts.iter().any(|t| t.contains(&line)), "{at}: {q} in {texts:?}");
+                assert!(
+                    texts.iter().any(|t| t.contains(&line)),
+                    "{at}: {q} in {texts:?}"
+                );
             }
             frame_key.insert(r["frame"].clone(), (key, r["in_icmp_error"] == "1"));
             messages += 1;
@@ -97,7 +104,9 @@ fn every_dns_message_and_record_of_the_oracle_is_in_weirs_output() {
                 };
                 if let Some(want) = want {
                     assert!(
-                        res.iter().filter(at_time).any(|x| x["uri"] == want.as_str()),
+                        res.iter()
+                            .filter(at_time)
+                            .any(|x| x["uri"] == want.as_str()),
                         "{at}: no DNS resource {want}"
                     );
                     transactions += 1;

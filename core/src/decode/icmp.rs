@@ -213,7 +213,10 @@ mod quoted_tests {
     fn quoted_ipv4_udp_is_found_and_bounded() {
         let m = error(&v4_udp(0, b"abcdef", 14));
         let q = quoted_udp(&m, false).unwrap();
-        assert_eq!((q.src_port, q.dst_port, q.payload), (5353, 53, &b"abcdef"[..]));
+        assert_eq!(
+            (q.src_port, q.dst_port, q.payload),
+            (5353, 53, &b"abcdef"[..])
+        );
         // The UDP length cuts the payload; a quote cut short is kept short.
         let m = error(&v4_udp(0, b"abcdef", 11));
         assert_eq!(quoted_udp(&m, false).unwrap().payload, b"abc");

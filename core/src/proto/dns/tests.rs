@@ -1310,13 +1310,19 @@ fn oracle_edns_fields() {
 fn dns_over_tcp_detection_by_header() {
     use crate::proto::dns::looks_like_dns_tcp;
     use crate::proto::http::Detection;
-    let q = B::new(7, 0x0100, [1, 0, 0, 0]).question("example.com", 1, 1).done();
+    let q = B::new(7, 0x0100, [1, 0, 0, 0])
+        .question("example.com", 1, 1)
+        .done();
     let mut framed = (q.len() as u16).to_be_bytes().to_vec();
     framed.extend_from_slice(&q);
     assert_eq!(looks_like_dns_tcp(&framed), Detection::Yes);
     // Needs the prefix and the header.
     for cut in 0..14 {
-        assert_eq!(looks_like_dns_tcp(&framed[..cut]), Detection::NeedMore, "{cut}");
+        assert_eq!(
+            looks_like_dns_tcp(&framed[..cut]),
+            Detection::NeedMore,
+            "{cut}"
+        );
     }
     // A length shorter than a header, counts that do not fit it, an
     // unknown opcode, no question and no record: no.
