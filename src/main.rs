@@ -170,6 +170,15 @@ struct RunArgs {
     #[arg(long)]
     no_http: bool,
 
+    /// Do not parse TLS (no TLS or SSL Certificates resources, no
+    /// certificate-chain documents).
+    #[arg(long)]
+    no_tls: bool,
+
+    /// Do not parse DNS (no DNS resources or documents), over UDP or TCP.
+    #[arg(long)]
+    no_dns: bool,
+
     /// No application layer at all: TCP is not reassembled, no payload
     /// leaves the reader, no resource or document comes from the traffic
     /// (flows and counters only).
@@ -379,6 +388,8 @@ fn execute(args: &RunArgs, stop: Arc<AtomicBool>) -> anyhow::Result<RunSummary> 
     cfg.app = (!args.no_metadata).then(|| {
         let mut app = weir_core::app::AppConfig {
             http: !args.no_http,
+            tls: !args.no_tls,
+            dns: !args.no_dns,
             ..Default::default()
         };
         app.http_cfg.hash_bodies = !args.no_file_hashes;

@@ -16,13 +16,17 @@ use std::sync::Arc;
 
 use weir_plugin_api::{FlowHandle, IpBytes, Timestamp};
 
+use super::dns::DnsTcpFlow;
 use super::http::HttpFlow;
 use super::ssh::SshFlow;
+use super::tls::TlsFlow;
 use super::{AppLayer, AppParser, AppStats};
 use crate::artifacts::{Artifact, FlowRef};
 use crate::decode::tcp_flags;
+use crate::proto::dns::{is_dns_port, looks_like_dns_tcp};
 use crate::proto::http::{looks_like_request, looks_like_response, Detection, HttpSession};
 use crate::proto::ssh::looks_like_ssh;
+use crate::proto::tls::looks_like_tls;
 use crate::stream::{Chunk, Direction};
 
 /// Bytes kept per direction while detecting.
@@ -70,6 +74,8 @@ pub struct FlowApp {
 struct Ctx<'a> {
     out: &'a mut Vec<Artifact>,
     http: bool,
+    tls: bool,
+    dns: bool,
     http_cfg: &'a crate::proto::http::HttpConfig,
     stats: &'a mut AppStats,
 }
@@ -130,6 +136,8 @@ impl FlowApp {
         let mut ctx = Ctx {
             out: &mut layer.out,
             http: layer.cfg.http,
+            tls: layer.cfg.tls,
+            dns: layer.cfg.dns,
             http_cfg: &layer.cfg.http_cfg,
             stats: &mut layer.stats,
         };
@@ -163,29 +171,31 @@ impl FlowApp {
         self.after(layer, ts);
     }
 
-    /// Ends the parser's side of each direction that closed, and releases
-    /// the segments of a flow given up.
+    /// Ends the parser's side of each direction that closed, closes a
+    /// parser that is done, and releases the segments of a flow given up.
     fn after(&mut self, layer: &mut AppLayer, ts: Timestamp) {
-        match &mut self.proto {
-            Proto::Parser(h) => {
-                for x in 0..2 {
-                    if !self.ended[x] && self.dirs[x].is_closed() {
-                        self.ended[x] = true;
-                        h.end(x, ts, &mut layer.out);
-                    }
+        if let Proto::Parser(h) = &mut self.proto {
+            let done = h.done();
+            for x in 0..2 {
+                if !self.ended[x] && (done || self.dirs[x].is_closed()) {
+                    self.ended[x] = true;
+                    h.end(x, ts, &mut layer.out);
                 }
             }
-            Proto::Off => {
-                // Released into the layer's counters, so every payload
-                // byte stays accounted for once.
-                for dir in &mut self.dirs {
-                    if dir.held_bytes() > 0 {
-                        let stats = &mut layer.stats.stream;
-                        dir.finish(&layer.cfg.stream, &layer.budget, stats, &mut |_| {});
-                    }
+            if done {
+                h.close(ts, &mut layer.out, &mut layer.stats);
+                self.proto = Proto::Off;
+            }
+        }
+        if let Proto::Off = self.proto {
+            // Released into the layer's counters, so every payload byte
+            // stays accounted for once.
+            for dir in &mut self.dirs {
+                if dir.held_bytes() > 0 {
+                    let stats = &mut layer.stats.stream;
+                    dir.finish(&layer.cfg.stream, &layer.budget, stats, &mut |_| {});
                 }
             }
-            Proto::Detect { .. } => {}
         }
     }
 
@@ -204,6 +214,8 @@ impl FlowApp {
         let mut ctx = Ctx {
             out: &mut layer.out,
             http: layer.cfg.http,
+            tls: layer.cfg.tls,
+            dns: layer.cfg.dns,
             http_cfg: &layer.cfg.http_cfg,
             stats: &mut layer.stats,
         };
@@ -240,6 +252,77 @@ impl FlowApp {
 enum Kind {
     Http,
     Ssh,
+    Tls,
+    Dns,
+}
+
+/// What a direction's first bytes say.
+enum Detected {
+    /// This protocol, its client sending in the given direction.
+    Found(Kind, usize),
+    /// Not yet known.
+    NeedMore,
+    /// No protocol weir parses.
+    No,
+}
+
+/// What the first bytes `head` of direction `d` say, trying each enabled
+/// parser's detector in turn (HTTP request, HTTP response, SSH, TLS, DNS
+/// over TCP); the first yes wins. `ports` are the flow's two ports (DNS
+/// over TCP is only looked for on the DNS, mDNS and LLMNR ports).
+fn detect(
+    head: &[u8],
+    d: usize,
+    syn_from: Option<usize>,
+    ctx: &Ctx<'_>,
+    ports: [u16; 2],
+) -> Detected {
+    let mut more = false;
+    let mut seen = |det: Detection, kind: Kind, client: usize| match det {
+        Detection::Yes => Some(Detected::Found(kind, client)),
+        Detection::NeedMore => {
+            more = true;
+            None
+        }
+        Detection::No => None,
+    };
+    if ctx.http {
+        if let Some(f) = seen(looks_like_request(head), Kind::Http, d) {
+            return f;
+        }
+        if let Some(f) = seen(looks_like_response(head), Kind::Http, 1 - d) {
+            return f;
+        }
+    }
+    // Both SSH sides send their version: the client is the one that sent
+    // the SYN, else the one that did not speak first (servers announce
+    // themselves first).
+    if let Some(f) = seen(looks_like_ssh(head), Kind::Ssh, syn_from.unwrap_or(1 - d)) {
+        return f;
+    }
+    if ctx.tls {
+        // The sender of the ClientHello is the client.
+        let client = if head.get(5) == Some(&1) { d } else { 1 - d };
+        if let Some(f) = seen(looks_like_tls(head), Kind::Tls, client) {
+            return f;
+        }
+    }
+    if ctx.dns && ports.iter().any(|&p| is_dns_port(p)) {
+        // A query's sender is the client.
+        let client = if head.get(4).is_some_and(|f| f & 0x80 != 0) {
+            1 - d
+        } else {
+            d
+        };
+        if let Some(f) = seen(looks_like_dns_tcp(head), Kind::Dns, client) {
+            return f;
+        }
+    }
+    if more {
+        Detected::NeedMore
+    } else {
+        Detected::No
+    }
 }
 
 type FlowParts<'a> = (&'a Arc<str>, FlowHandle, [(IpBytes, u16); 2]);
@@ -301,25 +384,14 @@ fn on_chunk(
             };
             let mut head = prefix[d].clone();
             head.extend_from_slice(&bytes[..bytes.len().min(PREFIX.saturating_sub(head.len()))]);
-            let ssh = looks_like_ssh(&head);
-            let (request, response) = if ctx.http {
-                (looks_like_request(&head), looks_like_response(&head))
-            } else {
-                (Detection::No, Detection::No)
-            };
-            let found = match (request, response, ssh) {
-                (Detection::Yes, _, _) => Some((Kind::Http, d)),
-                (_, Detection::Yes, _) => Some((Kind::Http, 1 - d)),
-                // Both SSH sides send their version: the client is the one
-                // that sent the SYN, else the one that did not speak first
-                // (servers announce themselves first).
-                (_, _, Detection::Yes) => Some((Kind::Ssh, syn_from.unwrap_or(1 - d))),
-                (Detection::No, Detection::No, Detection::No) => None,
-                _ if head.len() >= PREFIX => None,
-                _ => {
+            let ports = [flow.2[0].1, flow.2[1].1];
+            let found = match detect(&head, d, syn_from, ctx, ports) {
+                Detected::Found(kind, client) => Some((kind, client)),
+                Detected::NeedMore if head.len() < PREFIX => {
                     prefix[d].extend_from_slice(bytes);
                     return;
                 }
+                Detected::NeedMore | Detected::No => None,
             };
             let Some((kind, client)) = found else {
                 no[d] = true;
@@ -340,6 +412,14 @@ fn on_chunk(
                 Kind::Ssh => {
                     ctx.stats.ssh_sessions += 1;
                     Box::new(SshFlow::new(client, flow_ref(flow, client)))
+                }
+                Kind::Tls => {
+                    ctx.stats.tls_sessions += 1;
+                    Box::new(TlsFlow::new(client, flow_ref(flow, client)))
+                }
+                Kind::Dns => {
+                    ctx.stats.dns.tcp_sessions += 1;
+                    Box::new(DnsTcpFlow::new(flow_ref(flow, client)))
                 }
             };
             // What each direction sent before: the other's kept bytes, or

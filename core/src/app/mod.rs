@@ -15,16 +15,21 @@
 //! [`AppLayer`] holds what its flows share (limits, counters, the memory
 //! budget of out-of-order segments shared by every worker).
 
+pub mod dns;
 pub mod flow_app;
 pub mod http;
 pub mod ssh;
+pub mod tls;
 
 use weir_plugin_api::Timestamp;
 
 use crate::artifacts::Artifact;
 use crate::proto::http::{HttpConfig, HttpStats};
 use crate::proto::ssh::SshStats;
+use crate::proto::tls::TlsStats;
+
 use crate::stream::{MemoryBudget, StreamConfig, StreamStats};
+pub use dns::DnsStats;
 
 pub use flow_app::{FlowApp, FlowIdentity};
 
@@ -33,6 +38,10 @@ pub use flow_app::{FlowApp, FlowIdentity};
 pub struct AppConfig {
     /// HTTP parsing (URL resources, header documents).
     pub http: bool,
+    /// TLS parsing (TLS and certificate resources, chain documents).
+    pub tls: bool,
+    /// DNS parsing (DNS resources and documents), over UDP and TCP.
+    pub dns: bool,
     /// Parser limits and whether bodies are hashed.
     pub http_cfg: HttpConfig,
     /// Reassembly bounds per direction.
@@ -45,6 +54,8 @@ impl Default for AppConfig {
     fn default() -> Self {
         AppConfig {
             http: true,
+            tls: true,
+            dns: true,
             http_cfg: HttpConfig::default(),
             stream: StreamConfig {
                 depth: 0,
@@ -71,6 +82,14 @@ pub struct AppStats {
     pub ssh_sessions: u64,
     /// SSH parsing.
     pub ssh: SshStats,
+    /// TCP flows recognised as TLS by their first bytes.
+    pub tls_sessions: u64,
+    /// TLS parsing.
+    pub tls: TlsStats,
+    /// Certificates sent in clear that x509-parser could not read.
+    pub x509_errors: u64,
+    /// DNS over UDP, over TCP, and in ICMP errors.
+    pub dns: DnsStats,
 }
 
 /// The side of direction `d` (0 A to Z, 1 Z to A) of a connection whose
@@ -95,6 +114,12 @@ pub(crate) trait AppParser: Send {
     fn end(&mut self, d: usize, ts: Timestamp, out: &mut Vec<Artifact>);
     /// The flow is over: last artifacts, and the parser's counters.
     fn close(&mut self, ts: Timestamp, out: &mut Vec<Artifact>, stats: &mut AppStats);
+    /// Whether nothing the flow sends later can produce an artifact (a TLS
+    /// handshake gone encrypted): the flow then closes the parser and
+    /// stops reassembling.
+    fn done(&self) -> bool {
+        false
+    }
 }
 
 impl AppStats {
@@ -106,6 +131,10 @@ impl AppStats {
         self.undetected_flows += other.undetected_flows;
         self.ssh_sessions += other.ssh_sessions;
         self.ssh.add(&other.ssh);
+        self.tls_sessions += other.tls_sessions;
+        self.tls.add(&other.tls);
+        self.x509_errors += other.x509_errors;
+        self.dns.add(&other.dns);
     }
 }
 
@@ -119,6 +148,8 @@ pub struct AppLayer {
     pub stats: AppStats,
     /// Artifacts produced since the coordinator last took them.
     pub out: Vec<Artifact>,
+    /// DNS queries over UDP waiting for their response.
+    dns: dns::DnsTransactions,
 }
 
 impl AppLayer {
@@ -129,6 +160,7 @@ impl AppLayer {
             budget,
             stats: AppStats::default(),
             out: Vec::new(),
+            dns: dns::DnsTransactions::default(),
         }
     }
 
@@ -154,6 +186,96 @@ impl AppLayer {
     /// and every open message ends.
     pub fn finish(&mut self, app: &mut FlowApp, ts: Timestamp) {
         app.finish(self, ts);
+    }
+
+    /// One UDP datagram's payload on `flow` (`forward`: sent A to Z): a
+    /// DNS message when it looks like one ([`looks_like_dns`]), whatever
+    /// the ports.
+    ///
+    /// [`looks_like_dns`]: crate::proto::dns::looks_like_dns
+    pub fn datagram(
+        &mut self,
+        flow: &FlowIdentity<'_>,
+        forward: bool,
+        ts: Timestamp,
+        payload: &[u8],
+    ) {
+        use crate::proto::dns as p;
+        if !self.cfg.dns {
+            return;
+        }
+        let port = if p::is_dns_port(flow.a.1) {
+            flow.a.1
+        } else {
+            flow.z.1
+        };
+        if !p::looks_like_dns(payload, port) {
+            return;
+        }
+        // The query's sender is the client.
+        let response = payload.get(2).is_some_and(|f| f & 0x80 != 0);
+        let (client, server) = if forward != response {
+            (flow.a, flow.z)
+        } else {
+            (flow.z, flow.a)
+        };
+        let fr = dns::flow_ref_of(flow.id, flow.handle, 17, client, server);
+        self.dns.message(
+            payload,
+            ts,
+            &fr,
+            dns::Carrier::Udp,
+            &mut self.out,
+            &mut self.stats.dns,
+        );
+    }
+
+    /// One ICMP or ICMPv6 (`v6`) error message `msg` on `flow` (`forward`:
+    /// sent A to Z): the DNS message of the UDP datagram it quotes, if any.
+    pub fn icmp_error(
+        &mut self,
+        flow: &FlowIdentity<'_>,
+        forward: bool,
+        proto: u8,
+        ts: Timestamp,
+        v6: bool,
+        msg: &[u8],
+    ) {
+        use crate::proto::dns as p;
+        if !self.cfg.dns {
+            return;
+        }
+        let Some(q) = crate::decode::icmp::quoted_udp(msg, v6) else {
+            return;
+        };
+        let port = if p::is_dns_port(q.src_port) {
+            q.src_port
+        } else {
+            q.dst_port
+        };
+        if !p::looks_like_dns(q.payload, port) {
+            return;
+        }
+        let (from, to) = if forward {
+            (flow.a, flow.z)
+        } else {
+            (flow.z, flow.a)
+        };
+        let fr = dns::flow_ref_of(flow.id, flow.handle, proto, from, to);
+        self.dns.message(
+            q.payload,
+            ts,
+            &fr,
+            dns::Carrier::Icmp,
+            &mut self.out,
+            &mut self.stats.dns,
+        );
+    }
+
+    /// Stream time reached second `now` (`None`: the end of input): DNS
+    /// queries over UDP waiting too long are reported unanswered.
+    pub fn clock(&mut self, now: Option<u64>) {
+        self.dns.sweep(now, &mut self.out, &mut self.stats.dns);
     }
 
     /// Takes the artifacts produced so far.

@@ -48,6 +48,7 @@ impl ArtifactGroups {
         let mut resource: Vec<(Guid, String)> = list(&guid::BUILTIN_RESOURCE_GROUPS);
         // weir's own groups, for what Trisul has no group for.
         resource.push((crate::app::ssh::RG_SSH, crate::app::ssh::RG_SSH_NAME.into()));
+        resource.push((crate::app::tls::RG_TLS, crate::app::tls::RG_TLS_NAME.into()));
         ArtifactGroups {
             resource: RwLock::new(resource),
             fts: RwLock::new(list(&guid::BUILTIN_FTS_GROUPS)),

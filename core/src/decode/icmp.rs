@@ -129,3 +129,59 @@ mod tests {
             .is_empty());
     }
 }
+
+/// Whether ICMP (`v6` false) or ICMPv6 type `t` is an error message, which
+/// quotes the packet that caused it (RFC 792: 3, 4, 5, 11, 12; RFC 4443:
+/// 1 to 4).
+pub fn is_error(t: u8, v6: bool) -> bool {
+    if v6 {
+        matches!(t, 1..=4)
+    } else {
+        matches!(t, 3 | 4 | 5 | 11 | 12)
+    }
+}
+
+/// The UDP datagram quoted in an ICMP error: its ports and as much of its
+/// payload as the error carried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuotedUdp<'a> {
+    /// Source port of the quoted datagram.
+    pub src_port: u16,
+    /// Destination port.
+    pub dst_port: u16,
+    /// Its payload, cut where the quote ends or at the UDP length.
+    pub payload: &'a [u8],
+}
+
+/// The UDP datagram quoted in the ICMP (`v6` false) or ICMPv6 error `msg`
+/// (the whole message: the 4-byte common header, 4 more bytes, then the
+/// quoted IP packet), if it is one: an IPv4 packet that is a first
+/// fragment (or whole) or an IPv6 packet without extension headers,
+/// carrying UDP with its 8-byte header quoted. Quotes are usually cut
+/// short, so the IP length fields are not trusted, only bounds.
+pub fn quoted_udp(msg: &[u8], v6: bool) -> Option<QuotedUdp<'_>> {
+    let inner = msg.get(8..)?;
+    let first = *inner.first()?;
+    let udp = if v6 {
+        if first >> 4 != 6 || *inner.get(6)? != 17 {
+            return None;
+        }
+        inner.get(40..)?
+    } else {
+        let ihl = usize::from(first & 0x0F) * 4;
+        let frag = read_u16(inner.get(6..8)?) & 0x1FFF;
+        if first >> 4 != 4 || ihl < 20 || *inner.get(9)? != 17 || frag != 0 {
+            return None;
+        }
+        inner.get(ihl..)?
+    };
+    let header = udp.get(..8)?;
+    let len = usize::from(read_u16(&header[4..6]));
+    let payload = &udp[8..];
+    let payload = &payload[..payload.len().min(len.saturating_sub(8))];
+    Some(QuotedUdp {
+        src_port: read_u16(&header[0..2]),
+        dst_port: read_u16(&header[2..4]),
+        payload,
+    })
+}

@@ -545,6 +545,12 @@ impl Engine {
                 sessions: cstats.app.ssh_sessions,
                 stats: cstats.app.ssh.clone(),
             });
+            summary.tls = Some(summary::TlsSummary {
+                sessions: cstats.app.tls_sessions,
+                x509_errors: cstats.app.x509_errors,
+                stats: cstats.app.tls.clone(),
+            });
+            summary.dns = Some(cstats.app.dns.clone());
         }
         summary.reassembly = summary::ReassemblySummary::of(&read.reassembly);
         summary.tunnel_errors = read

@@ -96,10 +96,25 @@ fn backwards_warning(origin: Option<String>, b: Backwards, out: &mut ReadOutcome
 struct Shards {
     senders: Vec<Sender<WorkerIn>>,
     batches: Vec<Vec<PacketJob>>,
-    /// The TCP payloads of each batch's packets, when the application
-    /// layer wants them (one copy per segment: the frame's buffer is
-    /// reused by the source as soon as the next frame is read).
+    /// The payloads of each batch's packets that the application layer
+    /// reads ([`wants_payload`]), when it is on (one copy per packet: the
+    /// frame's buffer is reused by the source as soon as the next frame is
+    /// read).
     payloads: Option<Vec<Vec<u8>>>,
+}
+
+/// Whether the application layer reads this packet's payload: TCP
+/// segments with data, UDP datagrams long enough for a DNS header, and
+/// ICMP errors (they may quote a DNS datagram).
+fn wants_payload(d: &decode::Decoded) -> bool {
+    use decode::ip_proto;
+    match d.proto {
+        ip_proto::TCP => d.payload_len > 0,
+        ip_proto::UDP => d.payload_len >= 12,
+        ip_proto::ICMP => decode::icmp::is_error(d.icmp_type, false),
+        ip_proto::ICMPV6 => decode::icmp::is_error(d.icmp_type, true),
+        _ => false,
+    }
 }
 
 impl Shards {
@@ -110,11 +125,11 @@ impl Shards {
         }
     }
 
-    /// `push`, carrying the TCP payload of `job` (a packet of `frame`) when
+    /// `push`, carrying the payload of `job` (a packet of `frame`) when
     /// payloads are wanted.
     fn push_from(&mut self, worker: usize, mut job: PacketJob, frame: &[u8]) {
         if let (Some(payloads), Some(d)) = (self.payloads.as_mut(), job.decoded.as_ref()) {
-            if d.proto == decode::ip_proto::TCP && d.payload_len > 0 {
+            if wants_payload(d) {
                 let start = d.payload_offset as usize;
                 let end = start
                     .saturating_add(d.payload_len as usize)

@@ -130,6 +130,18 @@ pub struct SshSummary {
     pub stats: crate::proto::ssh::SshStats,
 }
 
+/// What TLS parsing found over the run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TlsSummary {
+    /// TCP flows recognised as TLS by their first bytes.
+    pub sessions: u64,
+    /// Certificates sent in clear that could not be parsed.
+    pub x509_errors: u64,
+    /// The parsers' counters, summed.
+    #[serde(flatten)]
+    pub stats: crate::proto::tls::TlsStats,
+}
+
 /// The outcome of a run.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct RunSummary {
@@ -161,6 +173,10 @@ pub struct RunSummary {
     pub http: Option<HttpSummary>,
     /// SSH: sessions found by content, and the parser's counters.
     pub ssh: Option<SshSummary>,
+    /// TLS: sessions found by content, and the parsers' counters.
+    pub tls: Option<TlsSummary>,
+    /// DNS: messages by carrier, queries, responses, unanswered queries.
+    pub dns: Option<crate::app::DnsStats>,
     /// `--extract-files`: files written, bodies skipped by reason, errors
     /// (`null` when off).
     pub extract: Option<crate::proto::http::extract::ExtractStats>,
@@ -287,6 +303,23 @@ impl RunSummary {
                     s,
                     "http           {} sessions, {} requests, {} responses, {} bodies ({} incomplete)",
                     h.sessions, h.stats.requests, h.stats.responses, h.stats.bodies, h.stats.bodies_incomplete
+                );
+            }
+        }
+        if let Some(t) = self.tls.as_ref().filter(|t| t.sessions > 0) {
+            let _ = writeln!(
+                s,
+                "tls            {} sessions, {} certificates unreadable",
+                t.sessions, t.x509_errors
+            );
+        }
+        if let Some(d) = &self.dns {
+            let messages = d.udp_messages + d.tcp_messages + d.icmp_messages;
+            if messages > 0 {
+                let _ = writeln!(
+                    s,
+                    "dns            {messages} messages ({} UDP, {} TCP, {} in ICMP errors), {} queries, {} responses, {} unanswered, {} malformed",
+                    d.udp_messages, d.tcp_messages, d.icmp_messages, d.queries, d.responses, d.unanswered, d.malformed
                 );
             }
         }

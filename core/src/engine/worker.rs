@@ -40,12 +40,12 @@ pub struct PacketJob {
     pub wire_len: u32,
     /// The stream clock's second when the packet was read.
     pub now_sec: u64,
-    /// The TCP payload, in its batch's [`Batch::payloads`] (when the
+    /// The payload, in its batch's [`Batch::payloads`] (when the
     /// application layer is on).
     pub payload: PayloadRef,
 }
 
-/// Where a packet's TCP payload is in its batch; `len` 0: not carried.
+/// Where a packet's payload is in its batch; `len` 0: not carried.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PayloadRef {
     /// Offset in [`Batch::payloads`], bytes.
@@ -59,7 +59,7 @@ impl PayloadRef {
     pub const NONE: PayloadRef = PayloadRef { start: 0, len: 0 };
 }
 
-/// Packets for one worker, in stream order, and their TCP payloads.
+/// Packets for one worker, in stream order, and their payloads.
 pub struct Batch {
     /// The packets.
     pub jobs: Vec<PacketJob>,
@@ -161,6 +161,8 @@ pub fn run(
                                     decoded,
                                     batch.payload(job),
                                 );
+                            } else if job.payload.len > 0 {
+                                datagram(app, &mut table, seen, job, decoded, batch.payload(job));
                             }
                         }
                     }
@@ -206,6 +208,11 @@ pub fn run(
                     meters.flow(&key, &usage);
                 }
                 if let Some(app) = app.as_mut() {
+                    app.clock(match marker {
+                        Marker::Tick { ts, .. } => Some(ts.secs),
+                        Marker::Boundary { end_sec } => Some(end_sec),
+                        Marker::Eof { .. } => None,
+                    });
                     finish_ended(app, &mut table);
                     if !app.out.is_empty() {
                         let _ = output.send(WorkerOut::Artifacts(app.take()));
@@ -254,6 +261,33 @@ fn tcp_segment(
         d.tcp_flags,
         payload,
     );
+}
+
+/// Hands a UDP payload, or an ICMP error, to the application layer.
+fn datagram(
+    app: &mut AppLayer,
+    table: &mut FlowTable,
+    seen: crate::flow::table::Observed,
+    job: &PacketJob,
+    d: &Decoded,
+    payload: &[u8],
+) {
+    use crate::decode::ip_proto;
+    let Some((_, flow)) = table.app_state(seen.slot) else {
+        return;
+    };
+    match d.proto {
+        ip_proto::UDP => app.datagram(&flow, seen.forward, job.ts, payload),
+        p @ (ip_proto::ICMP | ip_proto::ICMPV6) => app.icmp_error(
+            &flow,
+            seen.forward,
+            p,
+            job.ts,
+            p == ip_proto::ICMPV6,
+            payload,
+        ),
+        _ => {}
+    }
 }
 
 /// Ends the application state of every flow that left the table.

@@ -126,6 +126,9 @@ pub struct CertInfo {
     pub sha1: [u8; 20],
     /// SHA-256 of the DER.
     pub sha256: [u8; 32],
+    /// SHA-1 of the subject public key (the BIT STRING's bytes, as RFC 5280
+    /// §4.2.1.2 method 1 computes a key identifier): Trisul's `PUBKEYSHA1`.
+    pub pubkey_sha1: [u8; 20],
     text: String,
 }
 
@@ -158,6 +161,7 @@ impl CertInfo {
             is_ca: None,
             sha1: Sha1::digest(der).into(),
             sha256: Sha256::digest(der).into(),
+            pubkey_sha1: Sha1::digest(&spki.subject_public_key.data).into(),
             text: String::new(),
         };
         let mut ext_text = String::new();

@@ -57,6 +57,46 @@ pub fn is_llmnr(port: u16) -> bool {
     port == LLMNR_PORT
 }
 
+/// Whether `port` is the DNS, mDNS or LLMNR port.
+pub fn is_dns_port(port: u16) -> bool {
+    matches!(port, DNS_PORT | MDNS_PORT | LLMNR_PORT)
+}
+
+/// Whether a TCP stream starts like DNS over TCP, from its first bytes
+/// (`head`: the 2-byte length prefix, then the message): a length of at
+/// least a header and the header's fields sane (known opcode, Z clear, at
+/// most 16 questions, at least one question or record, counts that fit
+/// the length). Needs the prefix and the whole header (14 bytes) to say
+/// yes. Meant for flows on a DNS port ([`is_dns_port`]), where a header
+/// check is evidence enough; the question is not parsed, since it may lie
+/// past what is held while detecting.
+pub fn looks_like_dns_tcp(head: &[u8]) -> crate::proto::http::Detection {
+    use crate::proto::http::Detection;
+    let (Some(&hi), Some(&lo)) = (head.first(), head.get(1)) else {
+        return Detection::NeedMore;
+    };
+    let len = usize::from(u16::from_be_bytes([hi, lo]));
+    if len < wire::HEADER_LEN {
+        return Detection::No;
+    }
+    let Ok(m) = wire::Message::new_checked(&head[2..]) else {
+        return Detection::NeedMore;
+    };
+    let f = m.flags();
+    let qd = usize::from(m.qdcount());
+    let rr = usize::from(m.ancount()) + usize::from(m.nscount()) + usize::from(m.arcount());
+    let sane = matches!(f.opcode(), 0..=2 | 4 | 5)
+        && !f.z()
+        && qd <= 16
+        && qd + rr > 0
+        && wire::HEADER_LEN + 5 * qd + 11 * rr <= len;
+    if sane {
+        Detection::Yes
+    } else {
+        Detection::No
+    }
+}
+
 /// Whether a UDP payload looks like a DNS message, by content: a whole
 /// header with a known opcode, the Z bit clear, counts small enough for the
 /// payload (at least 5 bytes a question, 11 a record), and the first
@@ -81,7 +121,7 @@ pub fn looks_like_dns(payload: &[u8], port: u16) -> bool {
     if wire::HEADER_LEN + 5 * qd + 11 * (an + ns + ar) > payload.len() || qd > 16 {
         return false;
     }
-    let known_port = matches!(port, DNS_PORT | MDNS_PORT | LLMNR_PORT);
+    let known_port = is_dns_port(port);
     match m.questions().next() {
         Some(Ok(q)) => matches!(q.qclass & 0x7FFF, 1 | 3 | 4 | 254 | 255),
         Some(Err(_)) => false,
