@@ -130,7 +130,14 @@ fn blocks(text: &str) -> Vec<String> {
 }
 
 /// The two ends of a connection, in order, as `address:port`.
-fn conn_key(a: (&str, u64), b: (&str, u64)) -> (String, String) {
+type Conn = (String, String);
+
+/// Per connection, the multiset of its chains (each the SHA-256s of its
+/// certificates in chain order).
+type Chains = BTreeMap<Conn, BTreeMap<Vec<String>, usize>>;
+
+/// The connection between `a` and `b` (either way).
+fn conn_key(a: (&str, u64), b: (&str, u64)) -> Conn {
     let (x, y) = (format!("{}:{}", a.0, a.1), format!("{}:{}", b.0, b.1));
     if x <= y {
         (x, y)
@@ -141,11 +148,11 @@ fn conn_key(a: (&str, u64), b: (&str, u64)) -> (String, String) {
 
 /// The oracle's chains: per connection, the multiset of chains (each the
 /// SHA-256s in chain order).
-fn oracle_chains(stem: &str) -> BTreeMap<(String, String), BTreeMap<Vec<String>, usize>> {
+fn oracle_chains(stem: &str) -> Chains {
     let rows = tsv(&oracle(stem).join("x509_certs.tsv"));
     assert!(!rows.is_empty(), "{stem}: the oracle has certificates");
     // One chain per Certificate message: (frame, sender) -> [(pos, sha256)].
-    let mut chains: BTreeMap<(u64, String, (String, String)), Vec<(u64, String)>> = BTreeMap::new();
+    let mut chains: BTreeMap<(u64, String, Conn), Vec<(u64, String)>> = BTreeMap::new();
     for r in &rows {
         let n = |k: &str| {
             r[k].parse::<u64>()
@@ -160,7 +167,7 @@ fn oracle_chains(stem: &str) -> BTreeMap<(String, String), BTreeMap<Vec<String>,
             .or_default()
             .push((n("chain_pos"), r["sha256"].clone()));
     }
-    let mut by_conn: BTreeMap<(String, String), BTreeMap<Vec<String>, usize>> = BTreeMap::new();
+    let mut by_conn = Chains::new();
     for ((_, _, key), mut certs) in chains {
         certs.sort();
         let positions: Vec<u64> = certs.iter().map(|c| c.0).collect();
@@ -179,7 +186,7 @@ fn oracle_chains(stem: &str) -> BTreeMap<(String, String), BTreeMap<Vec<String>,
 }
 
 /// The connection of a stored resource.
-fn resource_conn(r: &Value) -> (String, String) {
+fn resource_conn(r: &Value) -> Conn {
     conn_key(
         (s(&r["source_ip"]), r["source_port"].as_u64().unwrap()),
         (s(&r["dest_ip"]), r["dest_port"].as_u64().unwrap()),
@@ -327,7 +334,7 @@ fn the_certificate_plugins_agree_with_openssl_the_oracle_and_the_stream() {
         // Every printed block, decoded by openssl, per chain: the oracle's
         // chains, connection by connection; and each chain's uri lists the
         // same certificates (SHA256: and NAME: lines).
-        let mut got: BTreeMap<(String, String), BTreeMap<Vec<String>, usize>> = BTreeMap::new();
+        let mut got = Chains::new();
         let mut leaves: Vec<OpensslCert> = Vec::new();
         let mut printed_blocks = 0;
         for c in &certs {

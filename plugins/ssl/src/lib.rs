@@ -7,11 +7,12 @@
 //!
 //! ```text
 //! ---------------------------------------------------------------------------------------------
-//! timestamp Mon May 31 10:04:11 2021
+//! timestamp Tue Jun 29 09:44:14 2021
 //! certsubject = SHA1:ebc250ba6debefeca596cb4a8b610b7f3a608bab
 //! SHA256:7c4cb8ef8d84a20171b3ee521b2be4d973b5fcf9cfbd1786e5581c7fed14da47
 //! NAME:CN=www.google.com
 //! ---
+//! (the CA certificates' lines)
 //! flow  = TCP   167.71.55.249   37680  142.250.179.196 443
 //! ```
 //!
