@@ -530,3 +530,32 @@ fn a_save_dir_that_cannot_be_created_refuses_the_run() {
         "{line}"
     );
 }
+
+#[test]
+fn tls13_chains_are_encrypted_so_the_plugins_print_and_add_nothing() {
+    let dir = tempdir();
+    let capture = "tls13-chrome-sni.pcap";
+    assert!(
+        tsv(&oracle(stem(capture)).join("x509_certs.tsv")).is_empty(),
+        "tshark sees no certificate in clear"
+    );
+    let r = run(dir.path(), capture, true);
+    let stored = ndjson(&r.out.join("resources.ndjson"));
+    assert!(
+        stored.iter().any(|x| x["group"] == "TLS"),
+        "the handshakes were seen"
+    );
+    assert!(of_group(&stored, SSL_CERTIFICATES).is_empty());
+    assert!(stored
+        .iter()
+        .all(|x| !s(&x["uri"]).starts_with("CERTSHA256:")));
+    for (name, text) in [
+        ("printcertchain", &r.chains),
+        ("ssl", &r.ssl),
+        ("sha256_x509", &r.sha),
+    ] {
+        assert_eq!(text, "", "{name} printed nothing");
+    }
+    assert_eq!(std::fs::read_dir(&r.saved).unwrap().count(), 0);
+    assert_eq!(summary(&r.out)["artifacts"]["added_by_plugins"], 0);
+}
