@@ -3,12 +3,14 @@
 //! DNS-over-TCP stream cut at points seeded by the first byte. Nothing may
 //! panic; as a differential check, the TCP framer must hand out the same
 //! messages whatever the split, and every message it hands out must fit its
-//! 2-byte length prefix.
+//! 2-byte length prefix. The same bytes as an ICMP error quoting a
+//! datagram: the quoted payload must lie inside the message.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use weir_core::proto::dns::tcp::{TcpFramer, MAX_MESSAGE};
-use weir_core::proto::dns::{looks_like_dns, text, wire, DnsMessage};
+use weir_core::decode::icmp::quoted_udp;
+use weir_core::proto::dns::{looks_like_dns, looks_like_dns_tcp, text, wire, DnsMessage};
 
 fn udp(bytes: &[u8]) {
     let _ = looks_like_dns(bytes, 53);
@@ -48,6 +50,15 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     udp(rest);
+    let _ = looks_like_dns_tcp(rest);
+    for v6 in [false, true] {
+        if let Some(q) = quoted_udp(rest, v6) {
+            let inside = rest.as_ptr_range();
+            let p = q.payload.as_ptr_range();
+            assert!(inside.start <= p.start && p.end <= inside.end);
+            udp(q.payload);
+        }
+    }
     let whole = frame(rest, std::iter::empty());
     let mut x = u32::from(seed) | 1;
     let split = frame(

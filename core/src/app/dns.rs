@@ -10,8 +10,8 @@
 //! - **DNS Resources** (Trisul's group): one per transaction: `uri` = the
 //!   first question's name (a response without a question: its first
 //!   answer's owner name), `label` = the answers, [`text::label`]. A
-//!   response makes it at once, pairing with its query (same flow and
-//!   transaction id); a query nobody answers within
+//!   response makes it at once, pairing with its query (same flow,
+//!   transaction id and name); a query nobody answers within
 //!   [`UNANSWERED_AFTER_SECS`] of stream time (or by the end of its TCP
 //!   connection, or of the input) makes one with an empty label at the
 //!   query's time (so a lookup of a dynamic-DNS name is seen even when the
@@ -143,12 +143,22 @@ impl DnsTransactions {
         let key = (flow.handle.0, msg.id);
         if msg.is_response {
             stats.responses += 1;
-            self.pending.remove(&key);
             let name = msg
                 .questions
                 .first()
                 .map(|q| q.name.clone())
                 .or_else(|| msg.answers.first().map(|a| a.name.clone()));
+            // The query it answers: same id and name (mDNS sends id 0 for
+            // everything, and announcements nobody asked for).
+            if let Some(n) = &name {
+                if self
+                    .pending
+                    .get(&key)
+                    .is_some_and(|p| p.qname.eq_ignore_ascii_case(n))
+                {
+                    self.pending.remove(&key);
+                }
+            }
             if let Some(uri) = name {
                 out.push(resource(ts, flow, uri, text::label(&msg)));
             }

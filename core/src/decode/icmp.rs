@@ -185,3 +185,62 @@ pub fn quoted_udp(msg: &[u8], v6: bool) -> Option<QuotedUdp<'_>> {
         payload,
     })
 }
+
+#[cfg(test)]
+mod quoted_tests {
+    use super::*;
+
+    /// An ICMP error header, then `packet`.
+    fn error(packet: &[u8]) -> Vec<u8> {
+        let mut m = vec![3, 3, 0, 0, 0, 0, 0, 0];
+        m.extend_from_slice(packet);
+        m
+    }
+
+    fn v4_udp(frag: u16, payload: &[u8], udp_len: u16) -> Vec<u8> {
+        let mut p = vec![0x45, 0, 0, 0, 0, 0];
+        p.extend_from_slice(&frag.to_be_bytes());
+        p.extend_from_slice(&[64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
+        p.extend_from_slice(&5353u16.to_be_bytes());
+        p.extend_from_slice(&53u16.to_be_bytes());
+        p.extend_from_slice(&udp_len.to_be_bytes());
+        p.extend_from_slice(&[0, 0]);
+        p.extend_from_slice(payload);
+        p
+    }
+
+    #[test]
+    fn quoted_ipv4_udp_is_found_and_bounded() {
+        let m = error(&v4_udp(0, b"abcdef", 14));
+        let q = quoted_udp(&m, false).unwrap();
+        assert_eq!((q.src_port, q.dst_port, q.payload), (5353, 53, &b"abcdef"[..]));
+        // The UDP length cuts the payload; a quote cut short is kept short.
+        let m = error(&v4_udp(0, b"abcdef", 11));
+        assert_eq!(quoted_udp(&m, false).unwrap().payload, b"abc");
+        let m = error(&v4_udp(0, b"abcdef", 4000));
+        assert_eq!(quoted_udp(&m, false).unwrap().payload, b"abcdef");
+        // A later fragment has no UDP header; TCP is not UDP; cut headers.
+        assert!(quoted_udp(&error(&v4_udp(0x0010, b"x", 9)), false).is_none());
+        let mut tcp = v4_udp(0, b"x", 9);
+        tcp[9] = 6;
+        assert!(quoted_udp(&error(&tcp), false).is_none());
+        let whole = error(&v4_udp(0, b"", 8));
+        for cut in 0..whole.len() {
+            assert!(quoted_udp(&whole[..cut], false).is_none(), "{cut}");
+        }
+        assert!(quoted_udp(&whole, false).is_some());
+    }
+
+    #[test]
+    fn quoted_ipv6_udp_is_found() {
+        let mut p = vec![0x60, 0, 0, 0, 0, 16, 17, 64];
+        p.extend_from_slice(&[0; 32]);
+        p.extend_from_slice(&[0x14, 0xE9, 0, 53, 0, 10, 0, 0, b'h', b'i']);
+        let m = error(&p);
+        let q = quoted_udp(&m, true).unwrap();
+        assert_eq!((q.src_port, q.dst_port, q.payload), (5353, 53, &b"hi"[..]));
+        assert!(quoted_udp(&m, false).is_none());
+        assert!(is_error(1, true) && !is_error(128, true));
+        assert!(is_error(11, false) && !is_error(8, false));
+    }
+}

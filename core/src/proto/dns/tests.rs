@@ -1305,3 +1305,33 @@ fn oracle_edns_fields() {
         assert_eq!((n, ecs), (opts, subnets), "{capture}");
     }
 }
+
+#[test]
+fn dns_over_tcp_detection_by_header() {
+    use crate::proto::dns::looks_like_dns_tcp;
+    use crate::proto::http::Detection;
+    let q = B::new(7, 0x0100, [1, 0, 0, 0]).question("example.com", 1, 1).done();
+    let mut framed = (q.len() as u16).to_be_bytes().to_vec();
+    framed.extend_from_slice(&q);
+    assert_eq!(looks_like_dns_tcp(&framed), Detection::Yes);
+    // Needs the prefix and the header.
+    for cut in 0..14 {
+        assert_eq!(looks_like_dns_tcp(&framed[..cut]), Detection::NeedMore, "{cut}");
+    }
+    // A length shorter than a header, counts that do not fit it, an
+    // unknown opcode, no question and no record: no.
+    assert_eq!(looks_like_dns_tcp(&[0, 11, 0, 0]), Detection::No);
+    let mut big = framed.clone();
+    big[1] = 20;
+    big[9] = 3; // ANCOUNT 3: 12 + 5 + 33 > 20
+    assert_eq!(looks_like_dns_tcp(&big), Detection::No);
+    let mut op = framed.clone();
+    op[4] = 0x18; // opcode 3
+    assert_eq!(looks_like_dns_tcp(&op), Detection::No);
+    let none = B::new(7, 0x0100, [0, 0, 0, 0]).done();
+    let mut f = (none.len() as u16).to_be_bytes().to_vec();
+    f.extend_from_slice(&none);
+    assert_eq!(looks_like_dns_tcp(&f), Detection::No);
+    // HTTP on port 53 is not DNS.
+    assert_eq!(looks_like_dns_tcp(b"GET / HTTP/1.1\r\n"), Detection::No);
+}
