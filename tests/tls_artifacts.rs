@@ -315,3 +315,25 @@ fn tls_moved_off_port_443_gives_the_same_artifacts() {
         assert_eq!(orig, moved, "{capture}");
     }
 }
+
+/// Once a handshake went encrypted the flow is given up: its later bytes
+/// are counted, not reassembled, and every TCP payload byte tshark sees is
+/// in exactly one of the two counts.
+#[test]
+fn bytes_after_the_handshake_are_given_up_and_counted() {
+    let capture = pcap("tls12-google-certs.pcap");
+    let dir = tempdir();
+    let out = dir.path().join("out");
+    expect_code(&run_on(std::slice::from_ref(&capture), &out, &[]), 0);
+    let t = &summary(&out)["tcp_reassembly"];
+    let tshark: u64 = tshark_fields(&capture, None, &["tcp.len"])
+        .lines()
+        .filter_map(|l| l.trim().parse::<u64>().ok())
+        .sum();
+    let (parsed, given_up) = (
+        t["payload_bytes"].as_u64().unwrap(),
+        t["given_up_bytes"].as_u64().unwrap(),
+    );
+    assert!(given_up > 0, "{t}");
+    assert_eq!(parsed + given_up, tshark, "{t}");
+}

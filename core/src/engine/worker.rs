@@ -249,6 +249,7 @@ fn tcp_segment(
         return;
     };
     if state.as_ref().is_some_and(|s| s.is_off()) {
+        app.stats.stream.given_up_bytes += payload.len() as u64;
         return;
     }
     app.segment(

@@ -22,6 +22,11 @@ pub struct StreamStats {
     pub segments: u64,
     /// Payload bytes seen.
     pub payload_bytes: u64,
+    /// Payload bytes of segments that came after their flow was given up
+    /// (no parser recognised it, or its parser was done, as a TLS
+    /// handshake gone encrypted): never reassembled, not in
+    /// `payload_bytes`.
+    pub given_up_bytes: u64,
     /// Directions whose stream started at a SYN (offset 0 = SYN seq + 1).
     pub syn_starts: u64,
     /// Directions picked up midstream: no SYN seen, the stream starts at
@@ -92,6 +97,7 @@ impl StreamStats {
         let StreamStats {
             segments,
             payload_bytes,
+            given_up_bytes,
             syn_starts,
             midstream_starts,
             midstream_gap_starts,
@@ -119,6 +125,7 @@ impl StreamStats {
         // Destructured so that a new field cannot be forgotten here.
         self.segments += segments;
         self.payload_bytes += payload_bytes;
+        self.given_up_bytes += given_up_bytes;
         self.syn_starts += syn_starts;
         self.midstream_starts += midstream_starts;
         self.midstream_gap_starts += midstream_gap_starts;
