@@ -86,7 +86,7 @@ fn demo_tls_session_decodes_and_its_chain_verifies() {
     );
     assert_eq!(
         hello,
-        ["50443\t443\tshop.example.com\t0xc02f,0xc030,0xcca8\th2,http/1.1"]
+        ["50443\t443\tshop.example.com\t0xc02b,0xc02c,0xcca9\th2,http/1.1"]
     );
     // ServerHello: the chosen suite and protocol.
     let server = tls_fields(
@@ -98,7 +98,7 @@ fn demo_tls_session_decodes_and_its_chain_verifies() {
             "tls.handshake.extensions_alpn_str",
         ],
     );
-    assert_eq!(server, ["0x0303\t0xc02f\th2"]);
+    assert_eq!(server, ["0x0303\t0xc02b\th2"]);
 
     // The Certificate message, reassembled by tshark across segments.
     let certs = tls_fields(

@@ -8,8 +8,8 @@
 //! chunked, with a `Content-Disposition` name: its MD5 and SHA-256 are of
 //! the decoded file); DNS lookups over UDP; one TLS 1.2 session to
 //! `shop.example.com` (192.0.2.40:50443 to 198.51.100.43:443, 45 s in):
-//! ClientHello with SNI and ALPN, ServerHello (ECDHE-RSA-AES128-GCM-SHA256,
-//! ALPN h2), a Certificate message with a leaf and its CA made and signed
+//! ClientHello with SNI and ALPN, ServerHello (ECDHE-ECDSA-AES128-GCM-SHA256,
+//! a suite that takes an EdDSA certificate; ALPN h2), a Certificate message with a leaf and its CA made and signed
 //! (Ed25519, fixed seeds) by [`tls`], spanning several TCP segments, then
 //! encrypted-looking records both ways; one short SSH session
 //! that stops after the banners (a few hundred bytes: the `ssh_alerts` plugin

@@ -259,7 +259,7 @@ pub fn session(host: &str) -> Vec<(bool, Vec<u8>)> {
         &[3u8, 3][..],
         &client_random,
         &[0],
-        &vec16(&[0xc0, 0x2f, 0xc0, 0x30, 0xcc, 0xa8]),
+        &vec16(&[0xc0, 0x2b, 0xc0, 0x2c, 0xcc, 0xa9]),
         &[1, 0],
         &vec16(&extensions),
     ]
@@ -278,7 +278,7 @@ pub fn session(host: &str) -> Vec<(bool, Vec<u8>)> {
         &server_random,
         &[32],
         &session_id,
-        &[0xc0, 0x2f, 0],
+        &[0xc0, 0x2b, 0],
         &vec16(&server_ext),
     ]
     .concat();
