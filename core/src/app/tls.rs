@@ -21,7 +21,7 @@
 //! A certificate x509-parser cannot read is left out of both (counted in
 //! [`AppStats::x509_errors`]); the rest of its chain is kept.
 //!
-//! Once the TLS resource is out the parser is [done](AppParser::done): the
+//! Once the TLS resource is out the parser is done (`AppParser::done`): the
 //! flow's reassembly stops, so encrypted bulk data costs nothing more.
 
 use std::fmt::Write as _;
