@@ -226,6 +226,7 @@ fn ssh_alerts_flags_exactly_the_small_ssh_sessions() {
     }
     assert_eq!(expected.len(), 7, "oracle: seven sessions of 7379 bytes");
     let alerts = ndjson(&dir.path().join("alerts.ndjson"));
+    let flows = ndjson(&dir.path().join("flows.ndjson"));
     assert_eq!(
         alerts.len(),
         2 * expected.len(),
@@ -258,6 +259,17 @@ fn ssh_alerts_flags_exactly_the_small_ssh_sessions() {
         assert_eq!(bl["status"], "FIRE");
         let ssh = mine.iter().find(|a| a["group"] == "SSH Alerts").unwrap();
         assert_eq!(ssh["group_guid"], "{0409EAC7-1E60-43D3-C0FA-A87429F99728}");
+        // An alert about a flow carries the time of the flow's last packet
+        // (not the flush's, which lies after the capture ends).
+        let flow = flows.iter().find(|f| f["flow_id"] == id.as_str()).unwrap();
+        for a in &mine {
+            assert_eq!(a["ts"], flow["last_ts"], "{id}");
+        }
+    }
+    // No alert is later than the capture's last packet (capinfos).
+    let last: f64 = capinfos(&pcap("ssh-guess.pcap")).last.parse().unwrap();
+    for a in &alerts {
+        assert!(a["ts"].as_f64().unwrap() <= last + 1e-6, "{a} after {last}");
     }
 }
 
@@ -689,5 +701,39 @@ fn version_names_the_plugin_api_to_build_against() {
             env!("CARGO_PKG_VERSION"),
             weir_plugin_api::API_VERSION
         )
+    );
+}
+
+#[test]
+fn an_alert_without_a_flow_is_never_stamped_after_the_last_packet() {
+    // testkit raises one flow-less alert at every engine end of flush;
+    // the last flush's time (the end of the last interval) lies after the
+    // capture's last packet, so that alert gets the last packet's time.
+    let dir = tempdir();
+    let capture = pcap("ssh-guess.pcap");
+    let out = run_on(
+        std::slice::from_ref(&capture),
+        dir.path(),
+        &arg("testkit", "end_alert=FLUSHED"),
+    );
+    expect_code(&out, 0);
+    let alerts = ndjson(&dir.path().join("alerts.ndjson"));
+    let info = capinfos(&capture);
+    let (first, last): (f64, f64) = (info.first.parse().unwrap(), info.last.parse().unwrap());
+    // One per interval flush: the capture spans 70 s, two 60 s intervals.
+    assert_eq!(alerts.len(), 2, "{alerts:?}");
+    for a in &alerts {
+        assert_eq!(a["group"], "System Alerts");
+        assert_eq!(a["flow_id"], Value::Null);
+        let ts = a["ts"].as_f64().unwrap();
+        assert!(
+            ts >= first && ts <= last + 1e-6,
+            "{a}: outside {first}..{last}"
+        );
+    }
+    let stamped = |a: &Value| a["ts"].as_f64().unwrap();
+    assert!(
+        alerts.iter().any(|a| (stamped(a) - last).abs() < 1e-6),
+        "{alerts:?}"
     );
 }

@@ -451,6 +451,7 @@ impl Engine {
             cfg.stop.as_deref(),
             cfg.reassembly,
             cfg.app.is_some(),
+            &feedback.latest_packet_micros,
         );
         let mut summary = RunSummary {
             workers: n,

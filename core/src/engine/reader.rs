@@ -8,7 +8,7 @@
 //! every worker sees the same markers at the same points of the stream.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use crossbeam_channel::Sender;
 use weir_plugin_api::Timestamp;
@@ -276,7 +276,9 @@ pub fn read_all(
     stop: Option<&AtomicBool>,
     reassembly: Option<Limits>,
     tcp_payloads: bool,
+    latest: &AtomicU64,
 ) -> ReadOutcome {
+    let mut latest_us = 0u64;
     let mut reassembler = reassembly.map(Reassembler::new);
     let n = senders.len().max(1);
     let mut shards = Shards {
@@ -337,6 +339,10 @@ pub fn read_all(
         };
         out.packets += 1;
         out.bytes += u64::from(pkt.wire_len);
+        if pkt.ts.as_micros() > latest_us {
+            latest_us = pkt.ts.as_micros();
+            latest.store(latest_us, Ordering::Relaxed);
+        }
         let behind = out
             .clock
             .now()

@@ -3,7 +3,9 @@
 //! Fields: `ts`, `group_guid`, `group`, `flow_id` (or null), `source_ip`,
 //! `source_port`, `dest_ip`, `dest_port` (the flow's A and Z ends; null without
 //! a flow), `sigid`, `classification`, `priority`, `message`, `extra_message`,
-//! `status`, `raised_by` (`<plugin>#<instance>`).
+//! `status`, `raised_by` (`<plugin>#<instance>`). The time is chosen by
+//! the host (`plugin::host`): the flow's last packet, else the event's
+//! time, never after the latest packet read.
 
 use std::fmt::Write as _;
 use std::io::Write;

@@ -85,6 +85,9 @@ pub struct Feedback {
     artifacts: Mutex<Option<Sender<Artifact>>>,
     /// Keys made for plugins' documents without one.
     fts_keys: AtomicU64,
+    /// Time of the latest packet read, µs (0: none yet), set by the
+    /// reader: no alert is stamped later than this.
+    pub latest_packet_micros: AtomicU64,
 }
 
 impl Feedback {
@@ -98,6 +101,7 @@ impl Feedback {
             artifact_groups: Arc::new(ArtifactGroups::with_builtins()),
             artifacts: Mutex::new(Some(artifacts)),
             fts_keys: AtomicU64::new(0),
+            latest_packet_micros: AtomicU64::new(0),
             groups: AlertGroups::with_builtins(),
             alerts: Mutex::new(Some(alerts)),
             tags: Mutex::new(Vec::new()),
@@ -212,6 +216,20 @@ impl InstanceHost {
             self.refuse(ApiError::EngineGone)
         }
     }
+
+    /// An alert's time: its flow's last packet when it names a flow, else
+    /// the stream time of the event being handled; never after the latest
+    /// packet read (an alert raised in the last flush, whose time is the
+    /// end of the last interval, gets the last packet's time).
+    fn alert_time(&self, flow_last: Option<Timestamp>) -> Timestamp {
+        let latest = self.shared.latest_packet_micros.load(Ordering::Relaxed);
+        let ts = flow_last.unwrap_or_else(|| self.timestamp());
+        if latest > 0 && ts.as_micros() > latest {
+            Timestamp::from_micros(latest)
+        } else {
+            ts
+        }
+    }
 }
 
 /// Longest `uri` of a plugin's resource, bytes.
@@ -268,7 +286,7 @@ impl HostApi for InstanceHost {
         }
         let flow = alert.flow;
         let row = AlertRow {
-            ts: self.timestamp(),
+            ts: self.alert_time(flow.map(|f| f.last_ts)),
             group_guid: alert.group,
             group,
             flow_id: flow.map(|f| f.id().to_string()),

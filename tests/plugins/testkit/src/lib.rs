@@ -17,6 +17,7 @@
 //! | `refuse=<reason>` | the constructor returns `Err(reason)` |
 //! | `tag=<text>` | `on_new_flow` tags the flow with `text` through the host |
 //! | `group=<name>` | the flow monitor attaches to the session group by name instead of GUID |
+//! | `end_alert=<sigid>` | the engine monitor's `on_end_flush` raises an alert without a flow in the System group, signature `sigid` |
 //!
 //! Any other key makes the constructor fail with a reason naming it.
 //!
@@ -50,6 +51,7 @@ pub const CONFIG_KEYS: &[&str] = &[
     "refuse",
     "tag",
     "group",
+    "end_alert",
 ];
 
 /// A place where `panic_in` can make the plugin panic.
@@ -150,6 +152,9 @@ pub struct Settings {
     pub tag: Option<String>,
     /// `group`: attach the flow monitor to the session group of that name.
     pub group: Option<String>,
+    /// `end_alert`: the signature of a flow-less alert raised at each
+    /// engine end of flush.
+    pub end_alert: Option<String>,
 }
 
 impl Settings {
@@ -206,6 +211,7 @@ impl Settings {
             refuse: config.str("refuse"),
             tag: config.str("tag"),
             group: config.str("group"),
+            end_alert: config.str("end_alert"),
         })
     }
 
@@ -419,6 +425,16 @@ impl EngineMonitor for TestkitEngine {
             .enter(Callback::EngineEndFlush, &mut self.fired, || {
                 format!("engine_end {}", ts.secs)
             });
+        if let Some(sigid) = &self.shared.settings.end_alert {
+            let message = format!("end of flush {}", ts.secs);
+            let _ = self.shared.host.add_alert(
+                weir_plugin_api::guid::ALERT_SYSTEM,
+                None,
+                sigid,
+                3,
+                &message,
+            );
+        }
     }
 
     fn on_metronome(&mut self, ts: Timestamp, tick_count: u64, _tick_interval: u32) {
