@@ -99,6 +99,23 @@ impl<'a> ArtifactFlow<'a> {
     pub fn is_some(&self) -> bool {
         !self.id.is_empty()
     }
+
+    /// The flow as Trisul's `to_s()` prints it, like
+    /// [`FlowRecord::to_s`]: protocol name, client address and port,
+    /// server address and port, in padded columns; `-` for no flow.
+    pub fn to_s(&self) -> String {
+        if !self.is_some() {
+            return "-".to_string();
+        }
+        format!(
+            "{:<5} {:<15} {:<6} {:<15} {:<6}",
+            crate::records::protocol_name(self.proto),
+            self.source_ip,
+            self.source_port,
+            self.dest_ip,
+            self.dest_port
+        )
+    }
 }
 
 /// A resource: Trisul's resource object. `uri` is the group's summary

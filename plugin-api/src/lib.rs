@@ -63,6 +63,7 @@ pub mod flow_ext;
 pub mod guard;
 pub mod guid;
 pub mod host;
+pub mod lines;
 pub mod meter;
 pub mod monitor;
 pub mod monitors;

@@ -15,7 +15,7 @@
 //! `timestamp` is the resource's stream time as C-locale `%c` in UTC (Lua's
 //! `os.date('%c', ...)`), `hash` its uri (the MD5 in hex), `label` its
 //! label, `flow` the flow as Trisul's `to_s()` prints it (protocol, client
-//! address and port, server address and port, as [`flow_to_s`]); `-` for a
+//! address and port, server address and port, as [`ArtifactFlow::to_s`](weir_plugin_api::ArtifactFlow::to_s)); `-` for a
 //! resource that belongs to no flow.
 //!
 //! Configuration: `file=PATH` writes the lines to `PATH` (created or
@@ -24,31 +24,20 @@
 //! instances never interleave and the file is complete at any moment. A
 //! write error is logged once; later lines are dropped.
 
-use std::fs::File;
-use std::io::Write;
-use std::path::PathBuf;
-
-use weir_plugin_api::records::protocol_name;
+use weir_plugin_api::lines::LineSink;
 use weir_plugin_api::time::ctime_utc;
 use weir_plugin_api::{
-    export_plugin, guid, ArtifactFlow, ArtifactSubscription, Config, HostHandle, LogLevel,
-    Monitors, ResourceMonitor, ResourceRecord,
+    export_plugin, guid, ArtifactSubscription, Config, HostHandle, Monitors, ResourceMonitor,
+    ResourceRecord,
 };
 
 /// The configuration keys filehash accepts.
 pub const CONFIG_KEYS: &[&str] = &["file"];
 
-/// Where the lines go.
-enum Sink {
-    Stdout,
-    File(PathBuf, File),
-}
-
 /// The resource monitor: four lines per new File Hashes resource.
 pub struct FileHash {
     host: HostHandle,
-    sink: Sink,
-    write_failed: bool,
+    sink: LineSink,
 }
 
 impl FileHash {
@@ -57,41 +46,9 @@ impl FileHash {
         config
             .deny_unknown(CONFIG_KEYS)
             .map_err(|e| e.to_string())?;
-        let sink = match config.path("file") {
-            None => Sink::Stdout,
-            Some(p) if p.as_os_str().is_empty() => {
-                return Err("file: must not be empty".to_string())
-            }
-            Some(p) => {
-                let f = File::create(&p)
-                    .map_err(|e| format!("file: cannot create {}: {e}", p.display()))?;
-                Sink::File(p, f)
-            }
-        };
-        Ok(FileHash {
-            host,
-            sink,
-            write_failed: false,
-        })
+        let sink = LineSink::from_config(config, "file", "hashes")?;
+        Ok(FileHash { host, sink })
     }
-}
-
-/// A flow as Trisul's `to_s()` prints it, in the style of
-/// [`weir_plugin_api::FlowRecord::to_s`]: protocol name, client address,
-/// client port, server address, server port, in padded columns; `-` when
-/// the resource belongs to no flow.
-pub fn flow_to_s(flow: &ArtifactFlow<'_>) -> String {
-    if !flow.is_some() {
-        return "-".to_string();
-    }
-    format!(
-        "{:<5} {:<15} {:<6} {:<15} {:<6}",
-        protocol_name(flow.proto),
-        flow.source_ip,
-        flow.source_port,
-        flow.dest_ip,
-        flow.dest_port
-    )
 }
 
 /// The four lines printed for `resource`, each ending in a newline.
@@ -101,7 +58,7 @@ pub fn lines(resource: &ResourceRecord<'_>) -> String {
         ctime_utc(resource.ts.secs),
         resource.uri(),
         resource.label(),
-        flow_to_s(&resource.flow)
+        resource.flow.to_s()
     )
 }
 
@@ -111,24 +68,8 @@ impl ResourceMonitor for FileHash {
     }
 
     fn on_new_resource(&mut self, resource: &ResourceRecord<'_>) {
-        if self.write_failed {
-            return;
-        }
         let text = lines(resource);
-        let (result, name) = match &mut self.sink {
-            Sink::Stdout => (
-                std::io::stdout().lock().write_all(text.as_bytes()),
-                "stdout".to_string(),
-            ),
-            Sink::File(path, f) => (f.write_all(text.as_bytes()), path.display().to_string()),
-        };
-        if let Err(e) = result {
-            self.write_failed = true;
-            self.host.log(
-                LogLevel::Error,
-                &format!("cannot write to {name} ({e}); no further hashes are printed"),
-            );
-        }
+        self.sink.write(&self.host, &text);
     }
 }
 
@@ -149,7 +90,9 @@ mod tests {
     use super::*;
     use weir_plugin_api::abi::ext::Extensions;
     use weir_plugin_api::testing::RecordingHost;
-    use weir_plugin_api::{ArtifactEvents, ArtifactGroupRef, FlowHandle, IpBytes, Timestamp};
+    use weir_plugin_api::{
+        ArtifactEvents, ArtifactFlow, ArtifactGroupRef, FlowHandle, IpBytes, Timestamp,
+    };
 
     fn ip(text: &str) -> IpBytes {
         IpBytes::from_ip_addr(text.parse().unwrap())

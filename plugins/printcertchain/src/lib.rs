@@ -21,13 +21,10 @@
 //! never interleaves and the file is complete at any moment. A write error
 //! is logged once; later output is dropped.
 
-use std::fs::File;
-use std::io::Write;
-use std::path::PathBuf;
-
+use weir_plugin_api::lines::LineSink;
 use weir_plugin_api::{
-    export_plugin, guid, ArtifactSubscription, Config, HostHandle, LogLevel, Monitors,
-    ResourceMonitor, ResourceRecord,
+    export_plugin, guid, ArtifactSubscription, Config, HostHandle, Monitors, ResourceMonitor,
+    ResourceRecord,
 };
 
 /// The configuration keys printcertchain accepts.
@@ -73,18 +70,11 @@ pub fn output(label: &str) -> String {
     out
 }
 
-/// Where the output goes.
-enum Sink {
-    Stdout,
-    File(PathBuf, File),
-}
-
 /// The resource monitor: the PEM blocks of each new SSL Certificates
 /// resource.
 pub struct PrintCertChain {
     host: HostHandle,
-    sink: Sink,
-    write_failed: bool,
+    sink: LineSink,
 }
 
 impl PrintCertChain {
@@ -93,22 +83,8 @@ impl PrintCertChain {
         config
             .deny_unknown(CONFIG_KEYS)
             .map_err(|e| e.to_string())?;
-        let sink = match config.path("file") {
-            None => Sink::Stdout,
-            Some(p) if p.as_os_str().is_empty() => {
-                return Err("file: must not be empty".to_string())
-            }
-            Some(p) => {
-                let f = File::create(&p)
-                    .map_err(|e| format!("file: cannot create {}: {e}", p.display()))?;
-                Sink::File(p, f)
-            }
-        };
-        Ok(PrintCertChain {
-            host,
-            sink,
-            write_failed: false,
-        })
+        let sink = LineSink::from_config(config, "file", "chains")?;
+        Ok(PrintCertChain { host, sink })
     }
 }
 
@@ -118,27 +94,11 @@ impl ResourceMonitor for PrintCertChain {
     }
 
     fn on_new_resource(&mut self, resource: &ResourceRecord<'_>) {
-        if self.write_failed {
-            return;
-        }
         let text = output(resource.label());
         if text.is_empty() {
             return;
         }
-        let (result, name) = match &mut self.sink {
-            Sink::Stdout => (
-                std::io::stdout().lock().write_all(text.as_bytes()),
-                "stdout".to_string(),
-            ),
-            Sink::File(path, f) => (f.write_all(text.as_bytes()), path.display().to_string()),
-        };
-        if let Err(e) = result {
-            self.write_failed = true;
-            self.host.log(
-                LogLevel::Error,
-                &format!("cannot write to {name} ({e}); no further chains are printed"),
-            );
-        }
+        self.sink.write(&self.host, &text);
     }
 }
 

@@ -32,12 +32,11 @@
 //! false: the leaf only, as the sample), `save_dir=DIR` (created at
 //! construction if needed).
 
-use std::fs::File;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 use weir_plugin_api::artifacts::hex;
+use weir_plugin_api::lines::LineSink;
 use weir_plugin_api::{
     export_plugin, guid, ArtifactSubscription, Config, HostHandle, LogLevel, Monitors,
     ResourceMonitor, ResourceRecord,
@@ -322,19 +321,12 @@ pub fn hash_chain(label: &str, all: bool) -> (Vec<Hashed>, Vec<PemError>) {
     (hashed, errors)
 }
 
-/// Where the lines go.
-enum Sink {
-    Stdout,
-    File(PathBuf, File),
-}
-
 /// The resource monitor.
 pub struct Sha256X509 {
     host: HostHandle,
-    sink: Sink,
+    sink: LineSink,
     all: bool,
     save_dir: Option<PathBuf>,
-    write_failed: bool,
     add_failed: bool,
     save_failed: bool,
     bad_pem: u64,
@@ -362,23 +354,12 @@ impl Sha256X509 {
                 Some(d)
             }
         };
-        let sink = match config.path("file") {
-            None => Sink::Stdout,
-            Some(p) if p.as_os_str().is_empty() => {
-                return Err("file: must not be empty".to_string())
-            }
-            Some(p) => {
-                let f = File::create(&p)
-                    .map_err(|e| format!("file: cannot create {}: {e}", p.display()))?;
-                Sink::File(p, f)
-            }
-        };
+        let sink = LineSink::from_config(config, "file", "fingerprints")?;
         Ok(Sha256X509 {
             host,
             sink,
             all,
             save_dir,
-            write_failed: false,
             add_failed: false,
             save_failed: false,
             bad_pem: 0,
@@ -408,23 +389,7 @@ impl Sha256X509 {
     }
 
     fn print(&mut self, text: &str) {
-        if self.write_failed || text.is_empty() {
-            return;
-        }
-        let (result, name) = match &mut self.sink {
-            Sink::Stdout => (
-                std::io::stdout().lock().write_all(text.as_bytes()),
-                "stdout".to_string(),
-            ),
-            Sink::File(path, f) => (f.write_all(text.as_bytes()), path.display().to_string()),
-        };
-        if let Err(e) = result {
-            self.write_failed = true;
-            self.host.log(
-                LogLevel::Error,
-                &format!("cannot write to {name} ({e}); no further fingerprints are printed"),
-            );
-        }
+        self.sink.write(&self.host, text);
     }
 
     fn save(&mut self, dir: &Path, cert: &Hashed) {

@@ -20,7 +20,7 @@
 //! `%c` in UTC (Lua's `os.date('%c', ...)`); `certsubject`, the resource's
 //! uri (for SSL Certificates, the `SHA1:` / `SHA256:` / `NAME:` / `---`
 //! lines of each certificate of the chain, leaf first); `flow`, the flow as
-//! Trisul's `to_s()` prints it ([`flow_to_s`]; `-` for no flow). A uri that
+//! Trisul's `to_s()` prints it ([`ArtifactFlow::to_s`](weir_plugin_api::ArtifactFlow::to_s); `-` for no flow). A uri that
 //! ends in a line end gets no second one (Lua's `print` would add an empty
 //! line).
 //!
@@ -29,15 +29,11 @@
 //! one `write_all`, unbuffered. A write error is logged once; later lines
 //! are dropped.
 
-use std::fs::File;
-use std::io::Write;
-use std::path::PathBuf;
-
-use weir_plugin_api::records::protocol_name;
+use weir_plugin_api::lines::LineSink;
 use weir_plugin_api::time::ctime_utc;
 use weir_plugin_api::{
-    export_plugin, ArtifactFlow, ArtifactSubscription, Config, HostHandle, LogLevel, Monitors,
-    ResourceMonitor, ResourceRecord,
+    export_plugin, ArtifactSubscription, Config, HostHandle, Monitors, ResourceMonitor,
+    ResourceRecord,
 };
 
 /// The configuration keys ssl accepts.
@@ -51,17 +47,10 @@ pub const GROUP_NAME: &str = "SSL";
 pub const SEPARATOR: &str =
     "---------------------------------------------------------------------------------------------";
 
-/// Where the lines go.
-enum Sink {
-    Stdout,
-    File(PathBuf, File),
-}
-
 /// The resource monitor: one entry per new resource of an `SSL` group.
 pub struct Ssl {
     host: HostHandle,
-    sink: Sink,
-    write_failed: bool,
+    sink: LineSink,
 }
 
 impl Ssl {
@@ -70,41 +59,9 @@ impl Ssl {
         config
             .deny_unknown(CONFIG_KEYS)
             .map_err(|e| e.to_string())?;
-        let sink = match config.path("file") {
-            None => Sink::Stdout,
-            Some(p) if p.as_os_str().is_empty() => {
-                return Err("file: must not be empty".to_string())
-            }
-            Some(p) => {
-                let f = File::create(&p)
-                    .map_err(|e| format!("file: cannot create {}: {e}", p.display()))?;
-                Sink::File(p, f)
-            }
-        };
-        Ok(Ssl {
-            host,
-            sink,
-            write_failed: false,
-        })
+        let sink = LineSink::from_config(config, "file", "resources")?;
+        Ok(Ssl { host, sink })
     }
-}
-
-/// A flow as Trisul's `to_s()` prints it, in the style of
-/// [`weir_plugin_api::FlowRecord::to_s`] (as `filehash` prints it):
-/// protocol name, client address, client port, server address, server
-/// port, in padded columns; `-` when the resource belongs to no flow.
-pub fn flow_to_s(flow: &ArtifactFlow<'_>) -> String {
-    if !flow.is_some() {
-        return "-".to_string();
-    }
-    format!(
-        "{:<5} {:<15} {:<6} {:<15} {:<6}",
-        protocol_name(flow.proto),
-        flow.source_ip,
-        flow.source_port,
-        flow.dest_ip,
-        flow.dest_port
-    )
 }
 
 /// The entry printed for `resource`: the separator, `timestamp`,
@@ -115,7 +72,7 @@ pub fn entry(resource: &ResourceRecord<'_>) -> String {
     format!(
         "{SEPARATOR}\ntimestamp {}\ncertsubject = {uri}{uri_end}flow  = {}\n",
         ctime_utc(resource.ts.secs),
-        flow_to_s(&resource.flow)
+        resource.flow.to_s()
     )
 }
 
@@ -125,24 +82,8 @@ impl ResourceMonitor for Ssl {
     }
 
     fn on_new_resource(&mut self, resource: &ResourceRecord<'_>) {
-        if self.write_failed {
-            return;
-        }
         let text = entry(resource);
-        let (result, name) = match &mut self.sink {
-            Sink::Stdout => (
-                std::io::stdout().lock().write_all(text.as_bytes()),
-                "stdout".to_string(),
-            ),
-            Sink::File(path, f) => (f.write_all(text.as_bytes()), path.display().to_string()),
-        };
-        if let Err(e) = result {
-            self.write_failed = true;
-            self.host.log(
-                LogLevel::Error,
-                &format!("cannot write to {name} ({e}); no further resources are printed"),
-            );
-        }
+        self.sink.write(&self.host, &text);
     }
 }
 
@@ -163,7 +104,9 @@ mod tests {
     use super::*;
     use weir_plugin_api::abi::ext::Extensions;
     use weir_plugin_api::testing::RecordingHost;
-    use weir_plugin_api::{guid, ArtifactEvents, ArtifactGroupRef, FlowHandle, IpBytes, Timestamp};
+    use weir_plugin_api::{
+        guid, ArtifactEvents, ArtifactFlow, ArtifactGroupRef, FlowHandle, IpBytes, Timestamp,
+    };
 
     const URI: &str = "SHA1:ebc250ba6debefeca596cb4a8b610b7f3a608bab\n\
                        SHA256:7c4cb8ef8d84a20171b3ee521b2be4d973b5fcf9cfbd1786e5581c7fed14da47\n\
