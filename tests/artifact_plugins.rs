@@ -46,7 +46,7 @@ fn of_group<'a>(items: &'a [Value], group: &str) -> Vec<&'a Value> {
 }
 
 fn s(v: &Value) -> &str {
-    v.as_str().unwrap_or_else(|| panic!("not a string: {v}"))
+    js(v)
 }
 
 /// An artkit log: one `Vec` of tab-separated fields per line.
@@ -122,37 +122,9 @@ fn multiset<I: IntoIterator<Item = String>>(items: I) -> BTreeMap<String, usize>
     m
 }
 
-/// Lua's `os.date('%c', secs)` in the C locale and UTC, from `date(1)`.
-fn ctime(secs: u64) -> String {
-    tool(
-        "date",
-        &[
-            "-u".to_string(),
-            "-d".to_string(),
-            format!("@{secs}"),
-            "+%a %b %e %H:%M:%S %Y".to_string(),
-        ],
-    )
-    .trim_end()
-    .to_string()
-}
-
 /// The four lines filehash prints for a stored File Hashes resource.
 fn filehash_block(r: &Value) -> String {
-    let flow_id = s(&r["flow_id"]);
-    let proto = match &flow_id[..2] {
-        "06" => "TCP",
-        "11" => "UDP",
-        other => panic!("unexpected protocol {other} in {flow_id}"),
-    };
-    let flow = format!(
-        "{:<5} {:<15} {:<6} {:<15} {:<6}",
-        proto,
-        s(&r["source_ip"]),
-        r["source_port"].as_u64().unwrap(),
-        s(&r["dest_ip"]),
-        r["dest_port"].as_u64().unwrap()
-    );
+    let flow = resource_flow_line(r);
     let secs = r["ts"].as_f64().unwrap().floor() as u64;
     format!(
         "timestamp {}\nhash = {}\nlabel  = {}\nflow  = {}\n",

@@ -20,17 +20,11 @@ const FILE_HASHES: &str = "File Hashes";
 const CAPTURES: [&str; 2] = ["tls12-google-certs.pcap", "alexa-app-mixed.pcapng"];
 
 fn arg(plugin_name: &str, config: &str) -> Vec<String> {
-    let p = plugin(plugin_name).display().to_string();
-    let spec = if config.is_empty() {
-        p
-    } else {
-        format!("{p}:{config}")
-    };
-    vec!["--plugin".into(), spec]
+    plugin_arg(plugin_name, config)
 }
 
 fn s(v: &Value) -> &str {
-    v.as_str().unwrap_or_else(|| panic!("not a string: {v}"))
+    js(v)
 }
 
 fn read(path: &Path) -> String {
@@ -193,37 +187,9 @@ fn resource_conn(r: &Value) -> Conn {
     )
 }
 
-/// Lua's `os.date('%c', secs)` in the C locale and UTC, from `date(1)`.
-fn ctime(secs: u64) -> String {
-    tool(
-        "date",
-        &[
-            "-u".to_string(),
-            "-d".to_string(),
-            format!("@{secs}"),
-            "+%a %b %e %H:%M:%S %Y".to_string(),
-        ],
-    )
-    .trim_end()
-    .to_string()
-}
-
 /// A stored resource's flow as the plugins print it (Trisul's `to_s()`).
 fn flow_line(r: &Value) -> String {
-    let flow_id = s(&r["flow_id"]);
-    let proto = match &flow_id[..2] {
-        "06" => "TCP",
-        "11" => "UDP",
-        other => panic!("unexpected protocol {other} in {flow_id}"),
-    };
-    format!(
-        "{:<5} {:<15} {:<6} {:<15} {:<6}",
-        proto,
-        s(&r["source_ip"]),
-        r["source_port"].as_u64().unwrap(),
-        s(&r["dest_ip"]),
-        r["dest_port"].as_u64().unwrap()
-    )
+    resource_flow_line(r)
 }
 
 fn secs(r: &Value) -> u64 {

@@ -13,13 +13,7 @@ use common::*;
 use serde_json::Value;
 
 fn arg(plugin_name: &str, config: &str) -> Vec<String> {
-    let p = plugin(plugin_name).display().to_string();
-    let spec = if config.is_empty() {
-        p
-    } else {
-        format!("{p}:{config}")
-    };
-    vec!["--plugin".into(), spec]
+    plugin_arg(plugin_name, config)
 }
 
 fn args(parts: &[Vec<String>]) -> Vec<String> {

@@ -371,3 +371,53 @@ pub fn refusal(plugin_args: &[String], out: &Path) -> String {
     );
     lines[0].to_string()
 }
+
+/// `--plugin PATH[:CONFIG]` for the built plugin `plugin_name`.
+pub fn plugin_arg(plugin_name: &str, config: &str) -> Vec<String> {
+    let p = plugin(plugin_name).display().to_string();
+    let spec = if config.is_empty() {
+        p
+    } else {
+        format!("{p}:{config}")
+    };
+    vec!["--plugin".into(), spec]
+}
+
+/// A JSON string's text (panics on anything else).
+pub fn js(v: &Value) -> &str {
+    v.as_str().unwrap_or_else(|| panic!("not a string: {v}"))
+}
+
+/// Lua's `os.date('%c', secs)` in the C locale and UTC, from `date(1)`.
+pub fn ctime(secs: u64) -> String {
+    tool(
+        "date",
+        &[
+            "-u".to_string(),
+            "-d".to_string(),
+            format!("@{secs}"),
+            "+%a %b %e %H:%M:%S %Y".to_string(),
+        ],
+    )
+    .trim_end()
+    .to_string()
+}
+
+/// A stored resource's flow as the sample plugins print it (Trisul's
+/// `to_s()`: protocol from the flow id, then source and destination).
+pub fn resource_flow_line(r: &Value) -> String {
+    let flow_id = js(&r["flow_id"]);
+    let proto = match &flow_id[..2] {
+        "06" => "TCP",
+        "11" => "UDP",
+        other => panic!("unexpected protocol {other} in {flow_id}"),
+    };
+    format!(
+        "{:<5} {:<15} {:<6} {:<15} {:<6}",
+        proto,
+        js(&r["source_ip"]),
+        r["source_port"].as_u64().unwrap(),
+        js(&r["dest_ip"]),
+        r["dest_port"].as_u64().unwrap()
+    )
+}
