@@ -191,6 +191,6 @@ mod tests {
         let json = serde_json::to_value(a).unwrap();
         assert_eq!(json["overlap_conflict_bytes"], 2);
         assert_eq!(json["segments"], 4);
-        assert_eq!(json.as_object().unwrap().len(), 25);
+        assert_eq!(json.as_object().unwrap().len(), 26);
     }
 }
