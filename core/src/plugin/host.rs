@@ -286,7 +286,8 @@ impl HostApi for InstanceHost {
         }
         let flow = alert.flow;
         let row = AlertRow {
-            ts: self.alert_time(flow.map(|f| f.last_ts)),
+            // A record a plugin built itself may have no time: then the event's.
+            ts: self.alert_time(flow.map(|f| f.last_ts).filter(|t| t.as_micros() > 0)),
             group_guid: alert.group,
             group,
             flow_id: flow.map(|f| f.id().to_string()),
@@ -465,5 +466,59 @@ impl HostApi for InstanceHost {
         } else {
             self.refuse(ApiError::EngineGone)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn host() -> (InstanceHost, crossbeam_channel::Receiver<AlertRow>) {
+        let (alerts, rx) = crossbeam_channel::unbounded();
+        let (artifacts, _) = crossbeam_channel::unbounded();
+        let shared = Feedback::new(std::env::temp_dir(), alerts, artifacts);
+        (
+            InstanceHost::new(shared, InstanceState::new("t".into(), 0)),
+            rx,
+        )
+    }
+
+    fn raise(h: &InstanceHost, flow: Option<&weir_plugin_api::FlowRecord<'_>>) {
+        let alert = NewAlert {
+            group: weir_plugin_api::guid::ALERT_SYSTEM,
+            flow,
+            sigid: "S".into(),
+            classification: "".into(),
+            priority: 2,
+            message: "m".into(),
+            extra_message: "".into(),
+            status: "".into(),
+            ext: Default::default(),
+        };
+        h.add_alert(&alert).unwrap();
+    }
+
+    #[test]
+    fn alert_times_follow_the_flow_and_never_pass_the_latest_packet() {
+        let (h, rx) = host();
+        h.shared
+            .latest_packet_micros
+            .store(100_000_000, Ordering::Relaxed);
+        // The event being handled: a flush at 160 s, after the last packet.
+        h.me.set_now(Timestamp::from_micros(160_000_000));
+        let mut flow =
+            weir_plugin_api::testing::flow_record("f", 6, ("10.0.0.1", 1), ("10.0.0.2", 2));
+        flow.last_ts = Timestamp::from_micros(90_000_000);
+        raise(&h, Some(&flow));
+        // Without a flow: the event's time, cut to the latest packet.
+        raise(&h, None);
+        // A record the plugin built without a time: as without a flow.
+        flow.last_ts = Timestamp::default();
+        raise(&h, Some(&flow));
+        // An event before the latest packet keeps its own time.
+        h.me.set_now(Timestamp::from_micros(50_000_000));
+        raise(&h, None);
+        let got: Vec<u64> = rx.try_iter().map(|a| a.ts.as_micros()).collect();
+        assert_eq!(got, [90_000_000, 100_000_000, 100_000_000, 50_000_000]);
     }
 }
