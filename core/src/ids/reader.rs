@@ -121,6 +121,8 @@ pub struct EveReader {
     src: Source,
     /// Bytes read and not yet consumed: the start of an incomplete line.
     buf: Vec<u8>,
+    /// The read buffer, [`READ_CHUNK`] bytes once the first read is made.
+    chunk: Vec<u8>,
     /// Of `buf`, the first bytes already searched for `\n` (none there).
     scanned: usize,
     /// Skipping the rest of a line longer than the cap (already counted).
@@ -146,6 +148,7 @@ impl EveReader {
         EveReader {
             src,
             buf: Vec::new(),
+            chunk: Vec::new(),
             scanned: 0,
             skipping: false,
             offset: 0,
@@ -252,15 +255,16 @@ impl EveReader {
     }
 
     fn read_some(&mut self) -> io::Result<usize> {
-        let len = self.buf.len();
-        self.buf.resize(len + READ_CHUNK, 0);
-        let r = match &mut self.src {
-            Source::Reader(r) => r.read(&mut self.buf[len..]),
-            Source::File { file, .. } => file.read(&mut self.buf[len..]),
-        };
-        let got = r.as_ref().map_or(0, |&n| n.min(READ_CHUNK));
-        self.buf.truncate(len + got);
-        r.map(|_| got)
+        if self.chunk.len() != READ_CHUNK {
+            self.chunk = vec![0; READ_CHUNK];
+        }
+        let n = match &mut self.src {
+            Source::Reader(r) => r.read(&mut self.chunk)?,
+            Source::File { file, .. } => file.read(&mut self.chunk)?,
+        }
+        .min(READ_CHUNK);
+        self.buf.extend_from_slice(&self.chunk[..n]);
+        Ok(n)
     }
 
     /// Handles the complete lines in `buf`, keeps the incomplete rest.
