@@ -4,7 +4,7 @@
 //! It knows nothing of weir's flow table. The engine (a later step) will
 //! look flows up by [`FlowMatch`] among the flows it has seen (`proto` and
 //! the two ends of the flow, ports 0 for port-less protocols as in weir's
-//! own flow key) and then take the flow for which [`matches`] holds;
+//! own flow key) and then take the flow for which [`matches()`] holds;
 //! Suricata's `flow_id` means nothing to weir and is not used.
 
 use super::eve::EveAlert;

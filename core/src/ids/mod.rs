@@ -7,9 +7,9 @@
 //! Brief overview:
 //! - [`eve`]: one line to an [`EveEvent`] ([`parse_line`]), the weir alert
 //!   fields of an alert ([`EveAlert::weir_fields`], [`map_priority`]).
-//! - [`EveReader`]: a file (or any reader) to alerts, following it as it
+//! - [`reader`]: [`EveReader`], a file (or any reader) to alerts, following it as it
 //!   grows, surviving truncation and rotation, counting in [`EveStats`].
-//! - [`FlowMatch`], [`matches`]: the key and the time test that tie an alert
+//! - [`flow_match`]: [`FlowMatch`] and [`matches`], the key and the time test that tie an alert
 //!   to a flow.
 //!
 //! Why a reader of Suricata's own output, rather than rules run in weir:
@@ -20,6 +20,20 @@
 //!
 //! Nothing here panics on any input, and nothing reads a clock: timestamps
 //! come from the EVE lines.
+//!
+//! [`eve`]: crate::ids::eve
+//! [`reader`]: crate::ids::reader
+//! [`flow_match`]: crate::ids::flow_match
+//! [`EveEvent`]: crate::ids::EveEvent
+//! [`parse_line`]: crate::ids::parse_line
+//! [`EveAlert::weir_fields`]: crate::ids::EveAlert::weir_fields
+//! [`map_priority`]: crate::ids::map_priority
+//! [`EveReader`]: crate::ids::EveReader
+//! [`EveStats`]: crate::ids::EveStats
+//! [`EveStats::malformed`]: crate::ids::EveStats::malformed
+//! [`EveStats::first_error`]: crate::ids::EveStats::first_error
+//! [`FlowMatch`]: crate::ids::FlowMatch
+//! [`matches`]: fn@crate::ids::matches
 //!
 //! ```
 //! use weir_core::ids::EveReader;
@@ -41,8 +55,8 @@
 //! ```
 
 pub mod eve;
-mod flow_match;
-mod reader;
+pub mod flow_match;
+pub mod reader;
 
 #[cfg(test)]
 mod tests;

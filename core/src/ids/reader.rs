@@ -90,7 +90,7 @@ pub struct EveStats {
 }
 
 impl EveStats {
-    fn malformed(&mut self, line: u64, reason: impl FnOnce() -> String) {
+    fn bad_line(&mut self, line: u64, reason: impl FnOnce() -> String) {
         self.malformed += 1;
         if self.first_error.is_none() {
             self.first_error = Some(format!("line {line}: {}", reason()));
@@ -302,7 +302,7 @@ impl EveReader {
         self.stats.too_long += 1;
         let max = self.max_line;
         self.stats
-            .malformed(line, || format!("line longer than {max} bytes"));
+            .bad_line(line, || format!("line longer than {max} bytes"));
     }
 
     /// One complete line, `\n` excluded.
@@ -322,7 +322,7 @@ impl EveReader {
                 out.push(a);
             }
             Ok(EveEvent::Other(t)) => self.stats.other(t),
-            Err(e) => self.stats.malformed(self.stats.lines, || e.to_string()),
+            Err(e) => self.stats.bad_line(self.stats.lines, || e.to_string()),
         }
     }
 
