@@ -33,6 +33,8 @@ pub mod decode;
 pub mod diag;
 pub mod engine;
 pub mod flow;
+/// External IDS alerts: Suricata EVE JSON lines to alerts (reader, parser, flow matching).
+pub mod ids;
 pub mod output;
 pub mod plugin;
 pub mod proto;
