@@ -9,9 +9,12 @@
 //! - [`plugin`]: `--plugin` specs, the dylib loader, host calls, dispatcher threads.
 //! - [`output`]: `flows.ndjson` and `alerts.ndjson`.
 //! - [`stream`]: TCP reassembly per flow direction, bounded, for application parsers.
-//! - [`proto`]: application-protocol parsers fed by TCP reassembly (HTTP/1.x).
+//! - [`proto`]: application-protocol parsers (HTTP/1.x, TLS, X.509, DNS, SSH).
 //! - [`app`]: the application layer on the workers (reassembly, detection, parsers).
-//! - [`artifacts`]: the resource and FTS streams (URLs, file hashes, HTTP headers).
+//! - [`artifacts`]: the resource and FTS streams (URLs, file hashes, DNS, TLS,
+//!   certificates, SSH; HTTP headers, DNS messages, certificate chains).
+//! - [`ids`]: Suricata EVE JSON alerts (reader, parser, flow matching; not
+//!   wired into the engine yet).
 //!
 //! ```no_run
 //! # fn demo(source: &mut dyn weir_core::source::PacketSource) -> Result<(), Box<dyn std::error::Error>> {
@@ -33,7 +36,6 @@ pub mod decode;
 pub mod diag;
 pub mod engine;
 pub mod flow;
-/// External IDS alerts: Suricata EVE JSON lines to alerts (reader, parser, flow matching).
 pub mod ids;
 pub mod output;
 pub mod plugin;
