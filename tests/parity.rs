@@ -150,7 +150,9 @@ fn vlans_split_flows_that_tshark_merges() {
 }
 
 /// Flows are sharded over packet workers by a symmetric hash; the outputs must
-/// not depend on how many there are.
+/// not depend on how many there are: flows, and the resources and documents
+/// the application parsers make (DNS queries waiting for a response are
+/// swept at the markers every worker sees).
 #[test]
 fn worker_count_does_not_change_the_flows() {
     for name in [
@@ -158,6 +160,7 @@ fn worker_count_does_not_change_the_flows() {
         "home-lan-mixed.pcap",
         "vlan-qinq-http.pcap",
         "alexa-app-mixed.pcapng",
+        "dns-mixed.pcap",
     ] {
         let one = tempdir();
         let three = tempdir();
@@ -174,6 +177,12 @@ fn worker_count_does_not_change_the_flows() {
         let b = std::fs::read_to_string(three.path().join("flows.ndjson")).unwrap();
         assert!(!a.is_empty());
         assert_eq!(a, b, "{name}: flows.ndjson differs between 1 and 3 workers");
+        for file in ["resources.ndjson", "fts.ndjson"] {
+            let a = std::fs::read_to_string(one.path().join(file)).unwrap();
+            let b = std::fs::read_to_string(three.path().join(file)).unwrap();
+            assert!(!a.is_empty(), "{name}: {file} empty");
+            assert!(a == b, "{name}: {file} differs between 1 and 3 workers");
+        }
         assert_eq!(summary(three.path())["workers"], 3);
     }
 }
