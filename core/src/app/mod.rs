@@ -1,13 +1,17 @@
 //! The `app` module deals with the application layer on the packet
 //! workers: TCP reassembly per direction (`crate::stream`) feeding the
-//! application parsers (`crate::proto`), and the artifacts they produce
-//! (`crate::artifacts`): URL and file-hash resources, HTTP header
-//! documents.
+//! application parsers (`crate::proto`), UDP datagrams and ICMP errors
+//! (DNS), and the artifacts they produce (`crate::artifacts`).
 //!
 //! - [`flow_app`]: one TCP flow's state: its two directions, content
 //!   detection (the parser is attached by what the first bytes look like,
-//!   whatever the port), and the HTTP session once detected.
-//! - [`http`]: HTTP events turned into resources and FTS documents.
+//!   whatever the port), and the parser once detected.
+//! - [`http`]: HTTP events turned into URL and file-hash resources and
+//!   header documents.
+//! - [`tls`]: the handshake turned into a TLS resource, certificate chains
+//!   into SSL Certificates resources and chain documents.
+//! - [`dns`]: DNS messages (UDP, TCP, quoted in ICMP errors) turned into
+//!   documents, transactions into DNS resources.
 //! - [`ssh`]: SSH versions and HASSH turned into a resource.
 //!
 //! The state lives in the flow's table entry (`crate::flow::FlowTable`),
