@@ -15,3 +15,6 @@ pub mod http;
 pub mod ssh;
 pub mod tls;
 pub mod x509;
+
+#[cfg(test)]
+mod oracle_support;

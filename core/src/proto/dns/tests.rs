@@ -7,6 +7,7 @@ use super::message::{class_name, type_name};
 use super::tcp::TcpFramer;
 use super::wire::{self, rtype, ErrorKind, Flags, Message, Part, RData as View, Section};
 use super::*;
+use crate::proto::oracle_support::{oracle, pcap_path, tshark, unhex};
 use proptest::prelude::*;
 
 // ---------------------------------------------------------------------------
@@ -945,58 +946,6 @@ fn google_bytes_is_valid() {
 // ---------------------------------------------------------------------------
 // Real captures against the tshark oracle (`shared/pcaps/oracle/*/dns.tsv`,
 // `dns_rr.tsv`). A missing capture, oracle or tshark fails the test.
-
-const PCAPS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/pcaps");
-
-fn tshark(args: &[&str]) -> String {
-    let out = std::process::Command::new("tshark")
-        .args(args)
-        .output()
-        .expect("tshark must be installed");
-    assert!(
-        out.status.success(),
-        "tshark {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn unhex(hex: &str) -> Vec<u8> {
-    (0..hex.len() / 2)
-        .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
-        .collect()
-}
-
-fn oracle(capture: &str, file: &str) -> Vec<std::collections::HashMap<String, String>> {
-    let path = format!("{PCAPS}/oracle/{capture}/{file}");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let mut lines = text.lines();
-    let header: Vec<String> = lines
-        .next()
-        .unwrap()
-        .split('\t')
-        .map(str::to_owned)
-        .collect();
-    lines
-        .map(|l| {
-            header
-                .iter()
-                .cloned()
-                .zip(l.split('\t').map(str::to_owned))
-                .collect()
-        })
-        .collect()
-}
-
-fn pcap_path(capture: &str) -> String {
-    let ng = format!("{PCAPS}/{capture}.pcapng");
-    if std::path::Path::new(&ng).exists() {
-        return ng;
-    }
-    let p = format!("{PCAPS}/{capture}.pcap");
-    assert!(std::path::Path::new(&p).exists(), "missing capture {p}");
-    p
-}
 
 /// Every DNS message of a capture as (frame, bytes), in capture order: UDP
 /// payloads tshark dissects as DNS/mDNS/LLMNR (the innermost UDP layer:

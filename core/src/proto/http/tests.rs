@@ -3,6 +3,7 @@
 //! against the tshark oracle.
 
 use super::*;
+use crate::proto::oracle_support::{oracle, tshark_allowing_cut, unhex, PCAPS};
 use flate2::write::{DeflateEncoder, GzEncoder, ZlibEncoder};
 use flate2::Compression;
 use md5::{Digest, Md5};
@@ -1101,8 +1102,6 @@ proptest! {
 // Real captures against the tshark oracle. A missing capture, oracle or
 // tshark fails the test.
 
-const PCAPS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/pcaps");
-
 /// The payload of TCP stream `stream` of `pcap`, one item per segment in
 /// capture order, from `tshark -q -z follow,tcp,raw,N` (lines for node 1,
 /// the server, are indented with a tab).
@@ -1112,7 +1111,7 @@ fn follow(pcap: &str, stream: u32) -> Vec<Seg> {
         std::path::Path::new(&path).exists(),
         "missing capture {path}"
     );
-    let text = tshark(&[
+    let text = tshark_allowing_cut(&[
         "-n",
         "-r",
         &path,
@@ -1139,27 +1138,6 @@ fn follow(pcap: &str, stream: u32) -> Vec<Seg> {
 enum Seg {
     Data(Side, Vec<u8>),
     Gap(Side, u64),
-}
-
-/// Runs tshark; a capture cut short in the middle of a packet
-/// (truncated-http-mime) still gives its output.
-fn tshark(args: &[&str]) -> String {
-    let out = std::process::Command::new("tshark")
-        .args(args)
-        .output()
-        .expect("tshark must be installed");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() || stderr.contains("cut short"),
-        "tshark {args:?} failed: {stderr}"
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn unhex(hex: &str) -> Vec<u8> {
-    (0..hex.len() / 2)
-        .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
-        .collect()
 }
 
 /// The segments of TCP stream `stream` of `pcap` with their relative
@@ -1249,7 +1227,7 @@ fn stream_lines(path: &str) -> std::sync::Arc<std::collections::HashMap<u32, Vec
     if let Some(hit) = cache.get(path) {
         return hit.clone();
     }
-    let text = tshark(&[
+    let text = tshark_allowing_cut(&[
         "-n",
         "-r",
         path,
@@ -1279,28 +1257,6 @@ fn stream_lines(path: &str) -> std::sync::Arc<std::collections::HashMap<u32, Vec
     let map = Arc::new(map);
     cache.insert(path.to_owned(), map.clone());
     map
-}
-
-/// Rows of an oracle TSV as column-name → value maps.
-fn oracle(capture: &str, file: &str) -> Vec<std::collections::HashMap<String, String>> {
-    let path = format!("{PCAPS}/oracle/{capture}/{file}");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let mut lines = text.lines();
-    let header: Vec<String> = lines
-        .next()
-        .unwrap()
-        .split('\t')
-        .map(str::to_owned)
-        .collect();
-    lines
-        .map(|l| {
-            header
-                .iter()
-                .cloned()
-                .zip(l.split('\t').map(str::to_owned))
-                .collect()
-        })
-        .collect()
 }
 
 /// Feeds the streams and checks every `http.tsv` row of them: request and

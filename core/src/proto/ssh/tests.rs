@@ -2,6 +2,7 @@
 //! against the tshark oracle.
 
 use super::*;
+use crate::proto::oracle_support::{tshark, unhex};
 use proptest::prelude::*;
 
 const T: Timestamp = Timestamp::from_secs(5);
@@ -317,25 +318,6 @@ proptest! {
 // tshark fails the test.
 
 const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared");
-
-fn tshark(args: &[&str]) -> String {
-    let out = std::process::Command::new("tshark")
-        .args(args)
-        .output()
-        .expect("tshark must be installed");
-    assert!(
-        out.status.success(),
-        "tshark {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn unhex(h: &str) -> Vec<u8> {
-    (0..h.len() / 2)
-        .map(|i| u8::from_str_radix(&h[2 * i..2 * i + 2], 16).unwrap())
-        .collect()
-}
 
 /// The segments of TCP stream `stream`, in capture order, from
 /// `tshark -z follow,tcp,raw` (node 1, the server, indented). The oracle's

@@ -5,6 +5,7 @@
 use super::handshake::test::{alpn, client_hello, ext_bytes, list16, sni, vec16, versions};
 use super::handshake::{ext, HELLO_RETRY_RANDOM};
 use super::*;
+use crate::proto::oracle_support::{oracle, pcap_path, tshark_allowing_cut, unhex, PCAPS};
 use proptest::prelude::*;
 use sha2::{Digest as _, Sha256};
 
@@ -406,52 +407,8 @@ proptest! {
 // Real captures against the tshark oracle. A missing capture, oracle or
 // tshark fails the test.
 
-const PCAPS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/pcaps");
-
-/// Runs tshark.
-fn tshark(args: &[&str]) -> String {
-    let out = std::process::Command::new("tshark")
-        .args(args)
-        .output()
-        .expect("tshark must be installed");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() || stderr.contains("cut short"),
-        "tshark {args:?} failed: {stderr}"
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn unhex(hex: &str) -> Vec<u8> {
-    (0..hex.len() / 2)
-        .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
-        .collect()
-}
-
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-/// Rows of an oracle TSV as column-name → value maps.
-fn oracle(capture: &str, file: &str) -> Vec<std::collections::HashMap<String, String>> {
-    let path = format!("{PCAPS}/oracle/{capture}/{file}");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let mut lines = text.lines();
-    let header: Vec<String> = lines
-        .next()
-        .unwrap()
-        .split('\t')
-        .map(str::to_owned)
-        .collect();
-    lines
-        .map(|l| {
-            header
-                .iter()
-                .cloned()
-                .zip(l.split('\t').map(str::to_owned))
-                .collect()
-        })
-        .collect()
 }
 
 /// One step of a replayed stream.
@@ -470,7 +427,7 @@ fn stream_segments(path: &str) -> Segments {
         std::path::Path::new(path).exists(),
         "missing capture {path}"
     );
-    let text = tshark(&[
+    let text = tshark_allowing_cut(&[
         "-n",
         "-r",
         path,
@@ -559,15 +516,6 @@ fn in_order(segs: &[(u16, u64, Vec<u8>)], client_port: u16) -> Vec<Seg> {
 }
 
 /// The capture file of an oracle directory (`.pcap` or `.pcapng`).
-fn pcap_path(capture: &str) -> String {
-    let ng = format!("{PCAPS}/{capture}.pcapng");
-    if std::path::Path::new(&ng).exists() {
-        ng
-    } else {
-        format!("{PCAPS}/{capture}.pcap")
-    }
-}
-
 /// Every capture of the manifest with at least one `tls_handshakes.tsv` row.
 fn tls_captures() -> Vec<String> {
     let manifest =
@@ -827,7 +775,7 @@ fn client_hello_values_and_ja4_match_tshark_dissection() {
     let mut checked = 0;
     for capture in tls_captures() {
         let path = pcap_path(&capture);
-        let text = tshark(&[
+        let text = tshark_allowing_cut(&[
             "-n",
             "-r",
             &path,
@@ -914,7 +862,7 @@ fn server_hello_ja3s_matches_tshark() {
     let mut checked = 0;
     for capture in tls_captures() {
         let path = pcap_path(&capture);
-        let text = tshark(&[
+        let text = tshark_allowing_cut(&[
             "-n",
             "-r",
             &path,
