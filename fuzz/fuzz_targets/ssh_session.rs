@@ -18,17 +18,9 @@ fn config() -> SshConfig {
     }
 }
 
-/// A small xorshift generator seeded by the first byte.
-struct Rng(u32);
-
-impl Rng {
-    fn next(&mut self) -> u32 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 17;
-        self.0 ^= self.0 << 5;
-        self.0
-    }
-}
+#[path = "shared/rng.rs"]
+mod rng;
+use rng::Rng;
 
 /// Feeds `client` then `server`, cut into pieces by `cuts` (piece lengths).
 fn feed(client: &[u8], server: &[u8], cuts: &mut Option<Rng>) -> (Vec<SshEvent>, SshStats) {

@@ -22,17 +22,9 @@ fn config() -> TlsConfig {
     }
 }
 
-/// A small xorshift generator seeded by the first byte.
-struct Rng(u32);
-
-impl Rng {
-    fn next(&mut self) -> u32 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 17;
-        self.0 ^= self.0 << 5;
-        self.0
-    }
-}
+#[path = "shared/rng.rs"]
+mod rng;
+use rng::Rng;
 
 fn clean(s: &TlsStats) -> bool {
     s.bad_record_header == 0 && s.gap_lost == 0 && s.handshake_too_large == 0
